@@ -1,0 +1,3 @@
+from liner.cli import main
+
+raise SystemExit(main())
