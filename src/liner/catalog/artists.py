@@ -1,0 +1,137 @@
+"""Finding or creating the artist a delivery names, within one write transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from liner.catalog.hashing import content_hash
+from liner.ingest.records import ArtistRecord
+from liner.kit.ids import new_public_id
+from liner.models import Artist, ArtistExternalId, ArtistName, OutboxRow, Provenance
+from liner.models.base import utcnow
+
+STRONG_NAMESPACES = ("isni", "ipi")
+
+
+def match_key(record: ArtistRecord, owner: str) -> str:
+    """How an artist is found again: an ISNI or IPI, a namespaced proprietary id, or the
+    sender and the case-folded name (names alone never match across senders)."""
+    for namespace in STRONG_NAMESPACES:
+        for ext in record.ids:
+            if ext.namespace == namespace:
+                return f"{namespace}:{ext.value}"
+    for ext in record.ids:
+        if ext.namespace.startswith("proprietary:"):
+            return f"{ext.namespace}:{ext.value}"
+    return f"name:{owner}:{' '.join(record.name.casefold().split())}"
+
+
+def _artist_hash(artist: Artist) -> str:
+    return content_hash(
+        {
+            "name": artist.name,
+            "names": [(n.name, n.language_script) for n in artist.names],
+            "ids": sorted((e.namespace, e.value) for e in artist.external_ids),
+            "genres": artist.genres,
+            "images": artist.images,
+        }
+    )
+
+
+class ArtistResolver:
+    """Resolves artist records to rows, creating and enriching them as deliveries say."""
+
+    def __init__(self, session: Session, owner: str, provenance: Provenance) -> None:
+        self._session = session
+        self._owner = owner
+        self._provenance = provenance
+        self._resolved: dict[str, Artist] = {}
+        self.changed: dict[int, Artist] = {}
+
+    def resolve(self, record: ArtistRecord) -> Artist:
+        key = match_key(record, self._owner)
+        artist = self._resolved.get(key)
+        if artist is None:
+            artist = self._find(record, key)
+            if artist is None:
+                artist = Artist(
+                    public_id=new_public_id(),
+                    match_key=key,
+                    name=record.name,
+                    genres=[],
+                    images=[],
+                    revision=0,
+                    provenance_id=self._provenance.id,
+                )
+                self._session.add(artist)
+            self._resolved[key] = artist
+        self._enrich(artist, record)
+        return artist
+
+    def _find(self, record: ArtistRecord, key: str) -> Artist | None:
+        found = self._session.scalars(select(Artist).where(Artist.match_key == key)).first()
+        if found is not None:
+            return found
+        for ext in record.ids:
+            if ext.namespace in STRONG_NAMESPACES or ext.namespace.startswith("proprietary:"):
+                found = self._session.scalars(
+                    select(Artist)
+                    .join(ArtistExternalId)
+                    .where(ArtistExternalId.namespace == ext.namespace)
+                    .where(ArtistExternalId.value == ext.value)
+                ).first()
+                if found is not None:
+                    return found
+        return None
+
+    def _enrich(self, artist: Artist, record: ArtistRecord) -> None:
+        before = artist.content_hash
+        artist.name = record.name
+        known_names = {(n.name, n.language_script) for n in artist.names}
+        for localized in record.names:
+            if (localized.name, localized.language_script) not in known_names:
+                artist.names.append(
+                    ArtistName(
+                        position=len(artist.names),
+                        name=localized.name,
+                        language_script=localized.language_script,
+                    )
+                )
+                known_names.add((localized.name, localized.language_script))
+        known_ids = {(e.namespace, e.value) for e in artist.external_ids}
+        for ext in record.ids:
+            if (ext.namespace, ext.value) not in known_ids:
+                artist.external_ids.append(
+                    ArtistExternalId(namespace=ext.namespace, value=ext.value)
+                )
+                known_ids.add((ext.namespace, ext.value))
+        for genre in record.genres:
+            if genre not in artist.genres:
+                artist.genres = [*artist.genres, genre]
+        if record.images:
+            artist.images = [
+                {"url": i.url, "width": i.width, "height": i.height} for i in record.images
+            ]
+        after = _artist_hash(artist)
+        if after != before:
+            artist.content_hash = after
+            artist.revision = (artist.revision or 0) + 1
+            artist.updated_at = utcnow()
+            artist.provenance_id = self._provenance.id
+            self._session.flush()
+            self.changed[artist.id] = artist
+
+    def outbox_rows(self) -> list[OutboxRow]:
+        return [
+            OutboxRow(
+                entity_type="artist",
+                public_id=artist.public_id,
+                revision=artist.revision,
+                operation="upsert",
+                aggregate_type="artist",
+                aggregate_id=artist.id,
+                related={},
+            )
+            for artist in self.changed.values()
+        ]

@@ -1,0 +1,71 @@
+"""The catalog's one write path: every source (DDEX, creators' JSON, RSS) writes here.
+
+Each call is one transaction: it takes the catalog write lock, records where the write
+came from, applies one aggregate idempotently (newest message wins, unchanged content
+writes nothing) and appends outbox rows for what changed. Nothing is half-applied: any
+error rolls the whole aggregate back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from liner.catalog.releases import ReleaseWriter, WriteResult
+from liner.catalog.shows import ShowWriter
+from liner.ingest.records import Provenance as ProvenanceRecord
+from liner.ingest.records import ReleaseRecord, ShowRecord
+from liner.kit.db import lock_writes
+from liner.kit.errors import InputError
+from liner.models import Provenance
+
+
+class CatalogService:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        on_commit: Callable[[WriteResult], None] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._on_commit = on_commit
+
+    def _run(
+        self, provenance: ProvenanceRecord, apply: Callable[[Session, Provenance], WriteResult]
+    ) -> WriteResult:
+        if provenance.created_at.tzinfo is None:
+            raise InputError("the message creation time has no timezone", code="naive_datetime")
+        with self._sessions() as session, session.begin():
+            lock_writes(session)
+            row = Provenance(
+                kind=provenance.kind,
+                sender=provenance.sender,
+                reference=provenance.reference,
+                message_created_at=provenance.created_at,
+                extra=dict(provenance.extra),
+            )
+            session.add(row)
+            session.flush()
+            result = apply(session, row)
+            if not result.changed:
+                if not result.newer_message:
+                    session.rollback()
+                    return result
+                # Same content from a newer message: keep only its time, so that an older
+                # message arriving later is still recognised as stale. The provenance row
+                # records what changed an entity, and this message changed nothing.
+                session.delete(row)
+        if self._on_commit is not None:
+            self._on_commit(result)
+        return result
+
+    def upsert_release(self, record: ReleaseRecord, provenance: ProvenanceRecord) -> WriteResult:
+        return self._run(provenance, lambda s, p: ReleaseWriter(s, p).upsert(record))
+
+    def delete_release(self, source_key: str, provenance: ProvenanceRecord) -> WriteResult:
+        """Purge the sender's release with this natural key (``upc:...``, ``grid:...``)."""
+        return self._run(provenance, lambda s, p: ReleaseWriter(s, p).delete(source_key))
+
+    def upsert_show(self, record: ShowRecord, provenance: ProvenanceRecord) -> WriteResult:
+        return self._run(provenance, lambda s, p: ShowWriter(s, p).upsert(record))
