@@ -1,0 +1,430 @@
+"""SQL for DDEX deliveries: the delivery, batch and release-head tables, and the few
+catalog reads the ingester needs before it writes (who owns a UPC, which of a sender's
+releases a purge names, which message last changed a release). Catalog writes go
+through :class:`liner.catalog.service.CatalogService` only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
+
+from liner.ingest.ddex.outcomes import (
+    AssetCheck,
+    MessageOutcome,
+    ReleaseOutcome,
+    Status,
+    problem_from_json,
+    problem_json,
+)
+from liner.ingest.records import ExternalId
+from liner.kit.db import lock_writes
+from liner.kit.ids import new_public_id
+from liner.models import Provenance, Release, ReleaseExternalId
+from liner.models.base import utcnow
+from liner.models.deliveries import Delivery, DeliveryBatch, DeliveryHead
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The newest message that spoke for one release key."""
+
+    key: str
+    source_key: str | None
+    state: str
+    created_at: datetime
+    order_key: str
+
+    @property
+    def rank(self) -> tuple[datetime, str]:
+        return (self.created_at, self.order_key)
+
+
+@dataclass(frozen=True, slots=True)
+class HeadUpdate:
+    key: str
+    source_key: str | None
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class OwnedRelease:
+    """A catalog release as far as a purge needs it."""
+
+    owner: str
+    source_key: str
+    public_id: str
+    status: str
+    keys: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class Precheck:
+    existing: MessageOutcome | None = None
+    heads: dict[str, Head] = field(default_factory=dict)
+    upc_owners: dict[str, str] = field(default_factory=dict)
+    """UPC -> the other sender whose active release carries it."""
+    purge_matches: list[list[OwnedRelease]] = field(default_factory=list)
+    """Per purged release: every catalog release (any sender) matching one of its ids."""
+    public_ids: dict[str, str] = field(default_factory=dict)
+    """The sender's release public ids by source key."""
+
+
+def id_key(ext: ExternalId) -> str:
+    return f"{ext.namespace}:{ext.value}"
+
+
+def release_row_keys(release: Release) -> tuple[str, ...]:
+    keys = [release.source_key]
+    if release.upc:
+        keys.append(f"upc:{release.upc}")
+    if release.grid:
+        keys.append(f"grid:{release.grid}")
+    if release.catalog_number:
+        keys.append(f"catalog_number:{release.catalog_number}")
+    keys.extend(f"{e.namespace}:{e.value}" for e in release.external_ids)
+    return tuple(dict.fromkeys(keys))
+
+
+def _readonly(session: Session) -> None:
+    session.connection(execution_options={"readonly": True})
+
+
+def _matching(source_key: str | None, ids: Sequence[ExternalId]) -> ColumnElement[bool] | None:
+    conditions: list[ColumnElement[bool]] = []
+    if source_key:
+        conditions.append(Release.source_key == source_key)
+    by_kind: dict[str, list[str]] = {}
+    others: list[ExternalId] = []
+    for ext in ids:
+        if ext.namespace in ("upc", "grid", "catalog_number"):
+            by_kind.setdefault(ext.namespace, []).append(ext.value)
+        else:
+            others.append(ext)
+        conditions.append(Release.source_key == id_key(ext))
+    if by_kind.get("upc"):
+        conditions.append(Release.upc.in_(by_kind["upc"]))
+    if by_kind.get("grid"):
+        conditions.append(Release.grid.in_(by_kind["grid"]))
+    if by_kind.get("catalog_number"):
+        conditions.append(Release.catalog_number.in_(by_kind["catalog_number"]))
+    if others:
+        pairs = [
+            and_(ReleaseExternalId.namespace == e.namespace, ReleaseExternalId.value == e.value)
+            for e in others
+        ]
+        conditions.append(Release.id.in_(select(ReleaseExternalId.release_id).where(or_(*pairs))))
+    return or_(*conditions) if conditions else None
+
+
+def outcome_of(row: Delivery, batch: str | None, *, replayed: bool = False) -> MessageOutcome:
+    return MessageOutcome(
+        status=Status(row.status),
+        sha256=row.file_sha256,
+        file=row.file_path,
+        delivery_id=row.public_id,
+        message_id=row.message_id,
+        thread_id=row.thread_id,
+        sender=row.sender,
+        message_type=row.message_type,
+        version=row.ern_version,
+        created_at=row.message_created_at,
+        order_key=row.order_key,
+        transport=row.transport,
+        releases=tuple(ReleaseOutcome.from_json(r) for r in row.releases),
+        problems=tuple(problem_from_json(p) for p in row.problems),
+        assets=tuple(AssetCheck.from_json(a) for a in row.assets),
+        batch=batch,
+        processed_at=row.processed_at,
+        replayed=replayed,
+    )
+
+
+class DeliveryRepository:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    # reads before a message is applied
+
+    def precheck(
+        self,
+        *,
+        sender: str,
+        message_id: str,
+        sha256: str,
+        keys: Iterable[str] = (),
+        upcs: Iterable[str] = (),
+        source_keys: Iterable[str] = (),
+        purges: Sequence[tuple[str | None, Sequence[ExternalId]]] = (),
+    ) -> Precheck:
+        """Everything the ingester reads before writing, in one read transaction."""
+        found = Precheck()
+        with self._sessions() as session:
+            _readonly(session)
+            row = session.execute(
+                select(Delivery, DeliveryBatch.public_id)
+                .outerjoin(DeliveryBatch, DeliveryBatch.id == Delivery.batch_id)
+                .where(
+                    Delivery.sender == sender,
+                    Delivery.message_id == message_id,
+                    Delivery.file_sha256 == sha256,
+                )
+            ).first()
+            if row is not None:
+                found.existing = outcome_of(row[0], row[1], replayed=True)
+                return found
+            key_list = sorted(set(keys))
+            if key_list and sender:
+                for head in session.scalars(
+                    select(DeliveryHead).where(
+                        DeliveryHead.sender == sender, DeliveryHead.key.in_(key_list)
+                    )
+                ):
+                    found.heads[head.key] = Head(
+                        head.key,
+                        head.source_key,
+                        head.state,
+                        head.message_created_at,
+                        head.order_key,
+                    )
+            upc_list = sorted(set(upcs))
+            if upc_list:
+                for upc, owner in session.execute(
+                    select(Release.upc, Release.owner).where(
+                        Release.upc.in_(upc_list),
+                        Release.owner != sender,
+                        Release.status == "active",
+                    )
+                ):
+                    if upc is not None:
+                        found.upc_owners.setdefault(upc, owner)
+            wanted = sorted(set(source_keys))
+            if wanted and sender:
+                for owned_key, public_id in session.execute(
+                    select(Release.source_key, Release.public_id).where(
+                        Release.owner == sender, Release.source_key.in_(wanted)
+                    )
+                ):
+                    if owned_key is not None:
+                        found.public_ids[owned_key] = public_id
+            for source_key, ids in purges:
+                condition = _matching(source_key, ids)
+                matches: list[OwnedRelease] = []
+                if condition is not None:
+                    for release in session.scalars(
+                        select(Release)
+                        .where(condition)
+                        .options(selectinload(Release.external_ids))
+                        .order_by(Release.id)
+                    ):
+                        matches.append(
+                            OwnedRelease(
+                                owner=release.owner,
+                                source_key=release.source_key,
+                                public_id=release.public_id,
+                                status=release.status,
+                                keys=release_row_keys(release),
+                            )
+                        )
+                found.purge_matches.append(matches)
+        return found
+
+    def changed_by(self, sender: str, source_key: str, sha256: str) -> bool:
+        """True when the last change to this release came from the file with this hash
+        (an earlier run applied it, then stopped before recording the delivery)."""
+        with self._sessions() as session:
+            _readonly(session)
+            extra = session.scalar(
+                select(Provenance.extra)
+                .join(Release, Release.provenance_id == Provenance.id)
+                .where(Release.owner == sender, Release.source_key == source_key)
+            )
+        return isinstance(extra, dict) and extra.get("sha256") == sha256
+
+    # the record written after the catalog write
+
+    def record(
+        self, outcome: MessageOutcome, *, batch_row_id: int | None, heads: Sequence[HeadUpdate]
+    ) -> MessageOutcome:
+        """Store the outcome and move the release heads, in one transaction; when the
+        same file was recorded meanwhile, return that record instead."""
+        with self._sessions() as session, session.begin():
+            lock_writes(session)
+            existing = session.scalars(
+                select(Delivery).where(
+                    Delivery.sender == outcome.sender,
+                    Delivery.message_id == outcome.message_id,
+                    Delivery.file_sha256 == outcome.sha256,
+                )
+            ).first()
+            if existing is not None:
+                return outcome_of(existing, outcome.batch, replayed=True)
+            now = utcnow()
+            row = Delivery(
+                public_id=new_public_id(),
+                sender=outcome.sender,
+                message_id=outcome.message_id,
+                file_sha256=outcome.sha256,
+                file_path=outcome.file,
+                transport=outcome.transport,
+                thread_id=outcome.thread_id[:255] if outcome.thread_id else None,
+                ern_version=outcome.version,
+                message_type=outcome.message_type,
+                message_created_at=outcome.created_at,
+                order_key=outcome.order_key,
+                status=str(outcome.status),
+                release_ids=outcome.release_ids,
+                source_keys=outcome.source_keys,
+                releases=[r.to_json() for r in outcome.releases],
+                problems=[problem_json(p) for p in outcome.problems],
+                assets=[a.to_json() for a in outcome.assets],
+                batch_id=batch_row_id,
+                processed_at=now,
+            )
+            session.add(row)
+            session.flush()
+            if outcome.created_at is not None and outcome.sender:
+                self._move_heads(session, outcome, heads, row.id, now)
+            return outcome_of(row, outcome.batch)
+
+    @staticmethod
+    def _move_heads(
+        session: Session,
+        outcome: MessageOutcome,
+        updates: Sequence[HeadUpdate],
+        delivery_id: int,
+        now: datetime,
+    ) -> None:
+        assert outcome.created_at is not None
+        by_key = {u.key: u for u in updates}
+        if not by_key:
+            return
+        current = {
+            head.key: head
+            for head in session.scalars(
+                select(DeliveryHead).where(
+                    DeliveryHead.sender == outcome.sender, DeliveryHead.key.in_(sorted(by_key))
+                )
+            )
+        }
+        rank = (outcome.created_at, outcome.order_key)
+        for key, update in by_key.items():
+            head = current.get(key)
+            if head is None:
+                head = DeliveryHead(sender=outcome.sender, key=key)
+                session.add(head)
+            elif (head.message_created_at, head.order_key) > rank:
+                continue
+            head.source_key = update.source_key
+            head.state = update.state
+            head.message_created_at = outcome.created_at
+            head.order_key = outcome.order_key
+            head.delivery_id = delivery_id
+            head.updated_at = now
+
+    # batches
+
+    def open_batch(
+        self,
+        *,
+        sender: str,
+        batch_id: str,
+        folder: str,
+        manifest: str,
+        manifest_sha256: str,
+        manifest_kind: str,
+        stamp: datetime | None,
+        expected_count: int | None,
+        status: str,
+        problems: Sequence[dict[str, str]],
+    ) -> DeliveryBatch:
+        """The batch row for this manifest, created or brought up to date."""
+        with self._sessions() as session, session.begin():
+            lock_writes(session)
+            row = session.scalars(
+                select(DeliveryBatch).where(
+                    DeliveryBatch.sender == sender,
+                    DeliveryBatch.batch_id == batch_id,
+                    DeliveryBatch.manifest_sha256 == manifest_sha256,
+                )
+            ).first()
+            if row is None:
+                row = DeliveryBatch(
+                    public_id=new_public_id(),
+                    sender=sender,
+                    batch_id=batch_id,
+                    manifest_sha256=manifest_sha256,
+                    status=status,
+                )
+                session.add(row)
+            elif row.status == "processed":
+                return row
+            row.folder = folder
+            row.manifest = manifest
+            row.manifest_kind = manifest_kind
+            row.stamp = stamp
+            row.expected_count = expected_count
+            row.status = status
+            row.problems = list(problems)
+            session.flush()
+            return row
+
+    def finish_batch(self, row_id: int, status: str) -> None:
+        with self._sessions() as session, session.begin():
+            row = session.get(DeliveryBatch, row_id)
+            if row is not None:
+                row.status = status
+                row.processed_at = utcnow()
+
+    def batch_outcomes(self, row: DeliveryBatch) -> list[MessageOutcome]:
+        with self._sessions() as session:
+            _readonly(session)
+            rows = session.scalars(
+                select(Delivery).where(Delivery.batch_id == row.id).order_by(Delivery.id)
+            ).all()
+        return [outcome_of(r, row.public_id, replayed=True) for r in rows]
+
+    # what senders see
+
+    def list_for_sender(
+        self, sender: str, *, limit: int, offset: int, status: str | None = None
+    ) -> tuple[list[MessageOutcome], int]:
+        with self._sessions() as session:
+            _readonly(session)
+            condition = Delivery.sender == sender
+            if status is not None:
+                condition = and_(condition, Delivery.status == status)
+            total = session.scalar(select(func.count()).select_from(Delivery).where(condition))
+            rows = session.execute(
+                select(Delivery, DeliveryBatch.public_id)
+                .outerjoin(DeliveryBatch, DeliveryBatch.id == Delivery.batch_id)
+                .where(condition)
+                .order_by(Delivery.id.desc())
+                .limit(limit)
+                .offset(offset)
+            ).all()
+        return [outcome_of(r[0], r[1]) for r in rows], int(total or 0)
+
+    def get_for_sender(self, sender: str, public_id: str) -> MessageOutcome | None:
+        with self._sessions() as session:
+            _readonly(session)
+            row = session.execute(
+                select(Delivery, DeliveryBatch.public_id)
+                .outerjoin(DeliveryBatch, DeliveryBatch.id == Delivery.batch_id)
+                .where(Delivery.sender == sender, Delivery.public_id == public_id)
+            ).first()
+        return outcome_of(row[0], row[1]) if row is not None else None
+
+    def counts(self) -> dict[str, Any]:
+        """Deliveries by status (for reports and tests)."""
+        with self._sessions() as session:
+            _readonly(session)
+            rows = session.execute(
+                select(Delivery.status, func.count()).group_by(Delivery.status)
+            ).all()
+        return {str(status): int(count) for status, count in rows}
