@@ -1,0 +1,222 @@
+"""The ASGI application: routing, lifespan, conditional GET, metrics and error mapping.
+
+Kept deliberately thin: the hot read path is a dict lookup, a few byte concatenations
+and one hash for the ETag. Any exception a handler did not expect becomes a logged 500
+with Spotify's error object; handlers raise :class:`ApiError` for everything expected.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from liner.api.catalog import CatalogApi
+from liner.api.http import NO_STORE, ApiError, Request, Response, etag_matches
+from liner.api.metrics import HttpMetrics
+from liner.catalog.serving import etag_of
+from liner.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+Handler = Callable[..., Awaitable[Response]]
+
+TEXT = b"text/plain; charset=utf-8"
+
+
+class LinerApp:
+    def __init__(self, runtime_factory: Callable[[], Runtime]) -> None:
+        self._runtime_factory = runtime_factory
+        self.runtime: Runtime | None = None
+        self.metrics = HttpMetrics()
+        self._routes: dict[tuple[str, int, str], tuple[str, Handler]] = {}
+        self._exact: dict[str, tuple[str, Handler]] = {}
+
+    # wiring
+
+    def start(self) -> None:
+        if self.runtime is not None:
+            return
+        runtime = self._runtime_factory()
+        runtime.start_background()
+        self.runtime = runtime
+        self._install_routes(runtime)
+
+    def stop(self) -> None:
+        if self.runtime is not None:
+            self.runtime.close()
+            self.runtime = None
+
+    def _install_routes(self, runtime: Runtime) -> None:
+        from liner.api import deliveries, ingest, openapi, ops
+
+        catalog = CatalogApi(runtime.reader, runtime.engine, runtime.settings.public_url)
+        writes = ingest.IngestApi(runtime)
+        ddex = deliveries.DeliveriesApi(runtime)
+        r = self._routes
+        r[("tracks", 0, "")] = ("/v1/tracks", catalog.list_tracks)
+        r[("tracks", 1, "")] = ("/v1/tracks/{id}", catalog.get_track)
+        r[("albums", 0, "")] = ("/v1/albums", catalog.list_albums)
+        r[("albums", 1, "")] = ("/v1/albums/{id}", catalog.get_album)
+        r[("albums", 2, "tracks")] = ("/v1/albums/{id}/tracks", catalog.album_tracks)
+        r[("artists", 0, "")] = ("/v1/artists", catalog.list_artists)
+        r[("artists", 1, "")] = ("/v1/artists/{id}", catalog.get_artist)
+        r[("artists", 2, "albums")] = ("/v1/artists/{id}/albums", catalog.artist_albums)
+        r[("shows", 0, "")] = ("/v1/shows", catalog.list_shows)
+        r[("shows", 1, "")] = ("/v1/shows/{id}", catalog.get_show)
+        r[("shows", 2, "episodes")] = ("/v1/shows/{id}/episodes", catalog.show_episodes)
+        r[("episodes", 0, "")] = ("/v1/episodes", catalog.list_episodes)
+        r[("episodes", 1, "")] = ("/v1/episodes/{id}", catalog.get_episode)
+        r[("markets", 0, "")] = ("/v1/markets", catalog.markets)
+        r[("changes", 0, "")] = ("/v1/changes", catalog.changes)
+        r[("deliveries", 0, "")] = ("/v1/deliveries", ddex.list_deliveries)
+        r[("deliveries", 1, "")] = ("/v1/deliveries/{id}", ddex.get_delivery)
+        health = ops.OpsApi(runtime, self.metrics)
+        e = self._exact
+        e["/v1/ingest/releases"] = ("/v1/ingest/releases", writes.post_release)
+        e["/v1/ingest/shows"] = ("/v1/ingest/shows", writes.post_show)
+        e["/v1/ingest/ddex"] = ("/v1/ingest/ddex", ddex.post_message)
+        e["/healthz"] = ("/healthz", health.healthz)
+        e["/readyz"] = ("/readyz", health.readyz)
+        e["/metrics"] = ("/metrics", health.metrics)
+        e["/openapi.json"] = ("/openapi.json", openapi.OpenApiDocs(runtime).spec)
+        e["/docs"] = ("/docs", openapi.OpenApiDocs(runtime).page)
+        e["/"] = ("/", openapi.OpenApiDocs(runtime).page)
+
+    def _resolve(self, path: str) -> tuple[str, Handler, tuple[str, ...]]:
+        if len(path) > 1 and path.endswith("/"):
+            # Spotify's API takes one trailing slash, and clients send it ("tracks/?ids=").
+            path = path[:-1]
+        exact = self._exact.get(path)
+        if exact is not None:
+            return exact[0], exact[1], ()
+        parts = path.split("/")
+        # ["", "v1", resource, id?, sub?]
+        if len(parts) >= 3 and parts[1] == "v1" and len(parts) <= 5:
+            resource = parts[2]
+            if len(parts) == 3:
+                found = self._routes.get((resource, 0, ""))
+                if found:
+                    return found[0], found[1], ()
+            elif len(parts) == 4 and parts[3]:
+                found = self._routes.get((resource, 1, ""))
+                if found:
+                    return found[0], found[1], (parts[3],)
+            elif len(parts) == 5 and parts[3]:
+                found = self._routes.get((resource, 2, parts[4]))
+                if found:
+                    return found[0], found[1], (parts[3],)
+        raise ApiError(404, "service not found")
+
+    # ASGI
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    self.start()
+                except Exception as exc:
+                    log.exception("startup failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _read_body(self, request: Request, receive: Receive) -> None:
+        assert self.runtime is not None
+        limit = self.runtime.settings.max_body_bytes
+        declared = request.headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            raise ApiError(413, f"request body larger than {limit} bytes")
+        chunks = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise ApiError(413, f"request body larger than {limit} bytes")
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        request.body = b"".join(chunks)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        route = "unmatched"
+        method = scope.get("method", "GET")
+        request: Request | None = None
+        try:
+            if self.runtime is None:
+                self.start()
+            request = Request.from_scope(scope)
+            if len(scope.get("raw_path") or b"") > 8192:
+                raise ApiError(414, "request URI too long")
+            route, handler, args = self._resolve(request.path)
+            writes = route.startswith("/v1/ingest/")
+            if writes:
+                if method != "POST":
+                    raise ApiError(405, "method not allowed")
+                await self._read_body(request, receive)
+            elif method not in ("GET", "HEAD"):
+                raise ApiError(405, "method not allowed")
+            response = await handler(request, *args)
+        except ApiError as exc:
+            response = exc.response()
+        except Exception:
+            log.exception("unhandled error", extra={"path": scope.get("path")})
+            response = ApiError(500, "internal error").response()
+        await self._send(request, response, method, send)
+        self.metrics.observe(route, method, response.status, time.perf_counter() - started)
+
+    async def _send(
+        self, request: Request | None, response: Response, method: str, send: Send
+    ) -> None:
+        headers = [(b"content-type", response.content_type)]
+        body = response.body
+        status = response.status
+        if response.cache is not None:
+            headers.append((b"cache-control", response.cache))
+        if response.etag and status == 200:
+            etag = response.etag_value or etag_of(body)
+            headers.append((b"etag", etag))
+            inm = request.headers.get(b"if-none-match") if request is not None else None
+            if inm is not None and etag_matches(inm, etag):
+                status = 304
+                body = b""
+                headers = [h for h in headers if h[0] != b"content-type"]
+        headers.extend(response.headers)
+        if status != 304:
+            headers.append((b"content-length", str(len(body)).encode()))
+        if method == "HEAD":
+            body = b""
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def create_app() -> LinerApp:
+    """The application factory ``liner serve`` hands to the server."""
+    from liner.config import Settings
+
+    settings = Settings.from_env()
+    return LinerApp(lambda: Runtime.open(settings))
+
+
+__all__ = ["NO_STORE", "TEXT", "LinerApp", "create_app"]
