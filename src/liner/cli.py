@@ -100,6 +100,31 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         runtime.close()
 
 
+def cmd_merge_artists(args: argparse.Namespace) -> int:
+    from liner.ingest.records import Provenance
+    from liner.models.base import utcnow
+    from liner.runtime import Runtime
+
+    runtime = Runtime.open(Settings.from_env())
+    try:
+        provenance = Provenance(
+            "operator", args.by, f"merge {args.source} into {args.target}", utcnow()
+        )
+        result = runtime.catalog.merge_artists(args.source, args.target, provenance)
+        runtime.project()
+        _print(
+            {
+                "status": result.status,
+                "id": result.public_id,
+                "redirected": args.source,
+                "changes": len(result.changed),
+            }
+        )
+        return 0
+    finally:
+        runtime.close()
+
+
 def cmd_keys_create(args: argparse.Namespace) -> int:
     from liner.accounts.keys import create_key
     from liner.runtime import Runtime
@@ -191,6 +216,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "rebuild-read-model", help="rebuild the serving documents from SQL"
     ).set_defaults(func=cmd_rebuild)
+
+    merge = sub.add_parser("merge-artists", help="merge a duplicate artist into another")
+    merge.add_argument("source", help="the duplicate's id: it will redirect to the target")
+    merge.add_argument("target", help="the id of the artist that stays")
+    merge.add_argument("--by", default="operator", help="who merges (kept as provenance)")
+    merge.set_defaults(func=cmd_merge_artists)
 
     keys = sub.add_parser("keys", help="API keys")
     keys_sub = keys.add_subparsers(dest="action", required=True)

@@ -22,6 +22,7 @@ from liner.catalog.serving import (
     DiscographyEntry,
     Entry,
     IdsEntry,
+    RedirectEntry,
     ShowEntry,
     StaticEntry,
     TrackItem,
@@ -44,22 +45,40 @@ class CatalogApi:
 
     async def entries(self, keys: Sequence[str]) -> list[Entry | None]:
         """Entries for keys, from the cache when every key is there, else from the store
-        on a worker thread."""
+        on a worker thread. A merged id answers with the entity it was merged into."""
         cached = self.reader.cached
         out: list[Entry | None] = []
         for key in keys:
             hit = cached(key)
             if hit is None:
                 loaded = await asyncio.to_thread(self.reader.load, keys)
-                return [loaded[k] for k in keys]
+                out = [loaded[k] for k in keys]
+                break
             out.append(None if hit is MISSING else hit)  # type: ignore[arg-type]
+        for index, found in enumerate(out):
+            if isinstance(found, RedirectEntry):
+                out[index] = await self._redirected(keys[index], found)
         return out
 
     async def entry(self, key: str) -> Entry | None:
         hit = self.reader.cached(key)
         if hit is None:
-            return (await asyncio.to_thread(self.reader.load, [key]))[key]
-        return None if hit is MISSING else hit  # type: ignore[return-value]
+            found = (await asyncio.to_thread(self.reader.load, [key]))[key]
+        else:
+            found = None if hit is MISSING else hit  # type: ignore[assignment]
+        if isinstance(found, RedirectEntry):
+            return await self._redirected(key, found)
+        return found
+
+    async def _redirected(self, key: str, redirect: RedirectEntry) -> Entry | None:
+        """The entry under the redirect's target id (merges keep redirects one hop long)."""
+        target = f"{key.partition(':')[0]}:{redirect.to}"
+        hit = self.reader.cached(target)
+        if hit is None:
+            found = (await asyncio.to_thread(self.reader.load, [target]))[target]
+        else:
+            found = None if hit is MISSING else hit  # type: ignore[assignment]
+        return None if isinstance(found, RedirectEntry) else found
 
     # tracks
 

@@ -250,7 +250,7 @@ SCHEMAS: dict[str, Any] = {
             "type": {"type": "string", "enum": ["track", "album", "artist", "show", "episode"]},
             "id": STRING,
             "revision": INTEGER,
-            "operation": {"type": "string", "enum": ["upsert", "delete"]},
+            "operation": {"type": "string", "enum": ["upsert", "delete", "redirect"]},
         },
     ),
     "WriteResult": _obj(

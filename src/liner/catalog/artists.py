@@ -8,7 +8,14 @@ from sqlalchemy.orm import Session
 from liner.catalog.hashing import content_hash
 from liner.ingest.records import ArtistRecord
 from liner.kit.ids import new_public_id
-from liner.models import Artist, ArtistExternalId, ArtistName, OutboxRow, Provenance
+from liner.models import (
+    Artist,
+    ArtistExternalId,
+    ArtistName,
+    IdRedirect,
+    OutboxRow,
+    Provenance,
+)
 from liner.models.base import utcnow
 
 STRONG_NAMESPACES = ("isni", "ipi")
@@ -27,7 +34,7 @@ def match_key(record: ArtistRecord, owner: str) -> str:
     return f"name:{owner}:{' '.join(record.name.casefold().split())}"
 
 
-def _artist_hash(artist: Artist) -> str:
+def artist_hash(artist: Artist) -> str:
     return content_hash(
         {
             "name": artist.name,
@@ -72,7 +79,7 @@ class ArtistResolver:
     def _find(self, record: ArtistRecord, key: str) -> Artist | None:
         found = self._session.scalars(select(Artist).where(Artist.match_key == key)).first()
         if found is not None:
-            return found
+            return self._merged_into(found)
         for ext in record.ids:
             if ext.namespace in STRONG_NAMESPACES or ext.namespace.startswith("proprietary:"):
                 found = self._session.scalars(
@@ -84,6 +91,15 @@ class ArtistResolver:
                 if found is not None:
                     return found
         return None
+
+    def _merged_into(self, artist: Artist) -> Artist:
+        """The artist that stays when this one was merged into it, else this one."""
+        redirect = self._session.get(IdRedirect, ("artist", artist.public_id))
+        if redirect is None:
+            return artist
+        return self._session.scalars(
+            select(Artist).where(Artist.public_id == redirect.to_public_id)
+        ).one()
 
     def _enrich(self, artist: Artist, record: ArtistRecord) -> None:
         before = artist.content_hash
@@ -113,7 +129,7 @@ class ArtistResolver:
             artist.images = [
                 {"url": i.url, "width": i.width, "height": i.height} for i in record.images
             ]
-        after = _artist_hash(artist)
+        after = artist_hash(artist)
         if after != before:
             artist.content_hash = after
             artist.revision = (artist.revision or 0) + 1

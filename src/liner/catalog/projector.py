@@ -32,6 +32,7 @@ from liner.catalog.documents import (
     track_document,
 )
 from liner.catalog.markets import MARKETS, available_markets
+from liner.catalog.merges import redirect_target
 from liner.catalog.releases import next_boundary
 from liner.catalog.shows import sha
 from liner.kit.db import lock_writes
@@ -245,6 +246,12 @@ class DocumentBuilder:
     def _artist(self, artist_id: int) -> None:
         artist = self._session.get(Artist, artist_id)
         if artist is None:
+            return
+        merged_into = redirect_target(self._session, "artist", artist.public_id)
+        if merged_into is not None:
+            redirect = dumps({"k": "redirect", "to": merged_into})
+            self.documents[f"artist:{artist.public_id}"] = redirect
+            self.documents[f"artist_albums:{artist.public_id}"] = redirect
             return
         self.documents[f"artist:{artist.public_id}"] = dumps(
             {"k": "artist", "b": dumps(artist_document(artist, self._links)).decode()}

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from liner.catalog.merges import ArtistMerger
 from liner.catalog.releases import ReleaseWriter, WriteResult
 from liner.catalog.shows import ShowWriter
 from liner.ingest.records import Provenance as ProvenanceRecord
@@ -69,3 +70,9 @@ class CatalogService:
 
     def upsert_show(self, record: ShowRecord, provenance: ProvenanceRecord) -> WriteResult:
         return self._run(provenance, lambda s, p: ShowWriter(s, p).upsert(record))
+
+    def merge_artists(
+        self, source_id: str, target_id: str, provenance: ProvenanceRecord
+    ) -> WriteResult:
+        """Merge artist ``source_id`` into ``target_id``; the source id then redirects."""
+        return self._run(provenance, lambda s, p: ArtistMerger(s, p).merge(source_id, target_id))

@@ -96,7 +96,16 @@ class IdsEntry:
     ids: tuple[str, ...]
 
 
-Entry = TrackItem | AlbumEntry | StaticEntry | DiscographyEntry | ShowEntry | IdsEntry
+@dataclass(frozen=True, slots=True)
+class RedirectEntry:
+    """A merged entity's old id: its document is the one under the id ``to``."""
+
+    to: str
+
+
+Entry = (
+    TrackItem | AlbumEntry | StaticEntry | DiscographyEntry | ShowEntry | IdsEntry | RedirectEntry
+)
 
 
 def _track_item(data: dict[str, Any]) -> TrackItem:
@@ -127,6 +136,8 @@ def decode_entry(raw: bytes) -> Entry:
         return ShowEntry(data["p"].encode(), tuple(e.encode() for e in data["i"]))
     if kind == "ids":
         return IdsEntry(tuple(data["ids"]))
+    if kind == "redirect":
+        return RedirectEntry(data["to"])
     raise ValueError(f"unknown document kind {kind!r}")
 
 
