@@ -35,6 +35,7 @@ from liner.quality.identifiers import normalise_icpn, normalise_isrc
 
 ALBUM_GROUPS = ("album", "single", "appears_on", "compilation")
 MARKETS_BODY = orjson.dumps({"markets": list(MARKETS)})
+NULL_RENDERING = (b"null", b"null")
 
 
 class CatalogApi:
@@ -47,17 +48,17 @@ class CatalogApi:
         """Entries for keys, from the cache when every key is there, else from the store
         on a worker thread. A merged id answers with the entity it was merged into."""
         cached = self.reader.cached
-        out: list[Entry | None] = []
-        for key in keys:
-            hit = cached(key)
-            if hit is None:
-                loaded = await asyncio.to_thread(self.reader.load, keys)
-                out = [loaded[k] for k in keys]
-                break
-            out.append(None if hit is MISSING else hit)  # type: ignore[arg-type]
-        for index, found in enumerate(out):
-            if isinstance(found, RedirectEntry):
-                out[index] = await self._redirected(keys[index], found)
+        hits = [cached(key) for key in keys]
+        out: list[Entry | None]
+        if None in hits:
+            loaded = await asyncio.to_thread(self.reader.load, keys)
+            out = [loaded[k] for k in keys]
+        else:
+            out = [None if hit is MISSING else hit for hit in hits]  # type: ignore[misc]
+        if any(found.__class__ is RedirectEntry for found in out):
+            for index, found in enumerate(out):
+                if isinstance(found, RedirectEntry):
+                    out[index] = await self._redirected(keys[index], found)
         return out
 
     async def entry(self, key: str) -> Entry | None:
@@ -129,17 +130,17 @@ class CatalogApi:
             track_ids = list(lookup.ids) if isinstance(lookup, IdsEntry) else []
         else:
             track_ids = params.ids(request, "track", 50)
-        items = await self.entries([f"track:{t}" for t in track_ids])
-        parts = []
-        etags = []
+        items = await self.entries(["track:" + t for t in track_ids])
+        renderings: list[tuple[bytes, bytes]] = []
         for track_id, item in zip(track_ids, items, strict=True):
-            if isinstance(item, TrackItem):
-                body, etag = await self.track_rendering(track_id, item, market)
-                parts.append(body)
-                etags.append(etag)
+            if not isinstance(item, TrackItem):
+                renderings.append(NULL_RENDERING)
+            elif market is None or market in item.markets.markets or market not in item.links:
+                renderings.append(item.render(market))
             else:
-                parts.append(b"null")
-                etags.append(b"null")
+                renderings.append(await self.track_rendering(track_id, item, market))
+        parts = [body for body, _ in renderings]
+        etags = [etag for _, etag in renderings]
         # The list is a pure function of its items, so its ETag is the hash of theirs: far
         # cheaper than hashing the whole body of fifty tracks.
         return Response(

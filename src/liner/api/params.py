@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from liner.api.http import ApiError, Request
 from liner.catalog.markets import MARKET_SET
 from liner.kit.errors import InputError
@@ -25,10 +27,19 @@ def market(request: Request, name: str = "market") -> str | None:
     return upper
 
 
+_PLAIN_IDS = re.compile(r"[0-9A-Za-z]{22}(?:,[0-9A-Za-z]{22})*")
+
+
 def ids(request: Request, entity_type: str, maximum: int) -> list[str]:
     raw = request.query.get("ids")
     if raw is None or raw.strip() == "":
         raise ApiError(400, "missing parameter: ids")
+    if _PLAIN_IDS.fullmatch(raw):
+        # The usual request: bare ids, checked in one pass.
+        values = raw.split(",")
+        if len(values) > maximum:
+            raise ApiError(400, f"too many ids: at most {maximum}")
+        return values
     values = [v.strip() for v in raw.split(",")]
     if len(values) > maximum:
         raise ApiError(400, f"too many ids: at most {maximum}")
