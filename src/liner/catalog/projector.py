@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -54,6 +54,8 @@ log = logging.getLogger(__name__)
 CURSOR = "read_model"
 SEQ = "read_model_seq"
 BATCH = 500
+ALBUM_CHUNK = 100
+LOOKUP_CHUNK = 500
 
 
 @dataclass(slots=True)
@@ -104,16 +106,32 @@ class DocumentBuilder:
         self._shared_groups: set[int] = set()
 
     def build(self, work: Work) -> dict[str, bytes | None]:
-        for release_id in sorted(work.albums | self._relinked_releases(work.albums)):
-            self._album(release_id, work)
+        album_ids = sorted(work.albums | self._relinked_releases(work.albums))
+        for start in range(0, len(album_ids), ALBUM_CHUNK):
+            chunk = album_ids[start : start + ALBUM_CHUNK]
+            # One query per relationship for a whole chunk, not one set per album.
+            loaded = self._session.scalars(
+                select(Release)
+                .where(Release.id.in_(chunk))
+                .options(
+                    selectinload(Release.tracks).selectinload(Track.credits),
+                    selectinload(Release.tracks).selectinload(Track.availability),
+                    selectinload(Release.tracks).selectinload(Track.contributors),
+                    selectinload(Release.credits),
+                    selectinload(Release.availability),
+                )
+            ).all()
+            by_id = {release.id: release for release in loaded}
+            for release_id in chunk:
+                release = by_id.get(release_id)
+                if release is not None:
+                    self._album(release, work)
         for show_id in sorted(work.shows):
             self._show(show_id)
         for artist_id in sorted(work.artists):
             self._artist(artist_id)
-        for isrc in sorted(work.isrcs):
-            self._isrc(isrc)
-        for upc in sorted(work.upcs):
-            self._upc(upc)
+        self._isrcs(sorted(work.isrcs))
+        self._upcs(sorted(work.upcs))
         return self.documents
 
     def _relinked_releases(self, release_ids: set[int]) -> set[int]:
@@ -134,18 +152,7 @@ class DocumentBuilder:
             return available_markets(track.availability, self._now)
         return release_markets
 
-    def _album(self, release_id: int, work: Work) -> None:
-        release = self._session.scalars(
-            select(Release)
-            .where(Release.id == release_id)
-            .options(
-                selectinload(Release.tracks).selectinload(Track.credits),
-                selectinload(Release.tracks).selectinload(Track.availability),
-                selectinload(Release.tracks).selectinload(Track.contributors),
-                selectinload(Release.credits),
-                selectinload(Release.availability),
-            )
-        ).one()
+    def _album(self, release: Release, work: Work) -> None:
         if release.upc:
             work.upcs.add(release.upc)
         work.isrcs.update(t.isrc for t in release.tracks if t.isrc)
@@ -301,22 +308,36 @@ class DocumentBuilder:
             }
         )
 
-    def _isrc(self, isrc: str) -> None:
-        ids = self._session.scalars(
-            select(Track.public_id)
-            .join(Release)
-            .where(Track.isrc == isrc, Track.status == "active", Release.status == "active")
-            .order_by(Track.id)
-        ).all()
-        self.documents[f"isrc:{isrc}"] = dumps({"k": "ids", "ids": list(ids)}) if ids else None
+    def _isrcs(self, isrcs: list[str]) -> None:
+        """The ``isrc:`` lookups, one query per chunk of ISRCs."""
+        for start in range(0, len(isrcs), LOOKUP_CHUNK):
+            chunk = isrcs[start : start + LOOKUP_CHUNK]
+            rows = self._session.execute(
+                select(Track.isrc, Track.public_id)
+                .join(Release)
+                .where(Track.isrc.in_(chunk), Track.status == "active", Release.status == "active")
+                .order_by(Track.id)
+            )
+            self._lookups("isrc", chunk, rows)
 
-    def _upc(self, upc: str) -> None:
-        ids = self._session.scalars(
-            select(Release.public_id)
-            .where(Release.upc == upc, Release.status == "active")
-            .order_by(Release.id)
-        ).all()
-        self.documents[f"upc:{upc}"] = dumps({"k": "ids", "ids": list(ids)}) if ids else None
+    def _upcs(self, upcs: list[str]) -> None:
+        """The ``upc:`` lookups, one query per chunk of UPCs."""
+        for start in range(0, len(upcs), LOOKUP_CHUNK):
+            chunk = upcs[start : start + LOOKUP_CHUNK]
+            rows = self._session.execute(
+                select(Release.upc, Release.public_id)
+                .where(Release.upc.in_(chunk), Release.status == "active")
+                .order_by(Release.id)
+            )
+            self._lookups("upc", chunk, rows)
+
+    def _lookups(self, prefix: str, keys: list[str], rows: Iterable[Row[str | None, str]]) -> None:
+        found: dict[str, list[str]] = {key: [] for key in keys}
+        for key, public_id in rows:
+            if key is not None:
+                found[key].append(public_id)
+        for key, ids in found.items():
+            self.documents[f"{prefix}:{key}"] = dumps({"k": "ids", "ids": ids}) if ids else None
 
     def _show(self, show_id: int) -> None:
         show = self._session.scalars(

@@ -48,7 +48,10 @@ class CatalogService:
             )
             session.add(row)
             session.flush()
-            result = apply(session, row)
+            # Writers flush where they need ids; everything else is inserted in one flush
+            # at commit, which batches the rows of each table into few statements.
+            with session.no_autoflush:
+                result = apply(session, row)
             if not result.changed:
                 if not result.newer_message:
                     session.rollback()
