@@ -31,7 +31,7 @@ from liner.catalog.serving import (
 from liner.catalog.shows import sha
 from liner.kit.ids import uri
 from liner.models import OutboxRow
-from liner.quality.identifiers import normalise_icpn, normalise_isrc
+from liner.quality.identifiers import CheckDigitError, normalise_icpn, normalise_isrc
 
 ALBUM_GROUPS = ("album", "single", "appears_on", "compilation")
 MARKETS_BODY = orjson.dumps({"markets": list(MARKETS)})
@@ -211,6 +211,10 @@ class CatalogApi:
         if "upc" in request.query and "ids" not in request.query:
             try:
                 upc = normalise_icpn(request.query["upc"])
+            except CheckDigitError as exc:
+                # Real deliveries carry UPCs with wrong check digits; the catalog keeps
+                # them (with a warning), so they must be found as delivered.
+                upc = exc.value
             except Exception:
                 raise ApiError(400, "invalid upc") from None
             lookup = await self.entry(f"upc:{upc}")

@@ -3,15 +3,23 @@ the catalog back through the read model."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from liner.api.app import LinerApp
 from liner.catalog.serving import AlbumEntry, IdsEntry, TrackItem
 from liner.config import Settings
 from liner.models import Base, Release, Track
@@ -231,7 +239,8 @@ def catalog_dump(runtime: Runtime) -> dict[str, Any]:
 
 
 def env_for(database_url: str, data_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
+    """The environment of a ``liner`` subprocess on this database (no other LINER_*)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINER_")}
     env.update(
         {
             "LINER_DATA_DIR": str(data_dir),
@@ -240,3 +249,105 @@ def env_for(database_url: str, data_dir: Path) -> dict[str, str]:
         }
     )
     return env
+
+
+# ---------------------------------------------------------------------------
+# The HTTP API, in process
+# ---------------------------------------------------------------------------
+
+
+class AppClient:
+    """The catalog API app (``LinerApp``) over ``settings``, driven through real HTTP
+    request/response handling by httpx's ASGI transport on a private event loop."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.app = LinerApp(lambda: Runtime.open(settings))
+        self._loop = asyncio.new_event_loop()
+        self._client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url="http://liner.test", timeout=30
+        )
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        return self._loop.run_until_complete(self._client.request(method, url, **kwargs))
+
+    def json(self, url: str) -> Any:
+        response = self.request("GET", url)
+        assert response.status_code == 200, (url, response.status_code, response.text)
+        return response.json()
+
+    def close(self) -> None:
+        try:
+            self._loop.run_until_complete(self._client.aclose())
+        finally:
+            self.app.stop()
+            self._loop.run_until_complete(self._loop.shutdown_default_executor())
+            self._loop.close()
+
+
+# ---------------------------------------------------------------------------
+# ``liner`` as real processes
+# ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def liner_cli(env: dict[str, str], *args: str, timeout: float = 120) -> list[dict[str, Any]]:
+    """Run ``python -m liner ARGS`` to its end; its JSON lines (it must succeed)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "liner", *args],
+        env=env,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert done.returncode == 0, (args, done.returncode, done.stdout[-2000:], done.stderr)
+    return [orjson.loads(line) for line in done.stdout.splitlines() if line.startswith(b"{")]
+
+
+class Server:
+    """``python -m liner serve`` on a free port, over ``env``'s database."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**env, "LINER_PUBLIC_URL": self.url, "LINER_INVALIDATION_INTERVAL": "0.1"}
+        self.log = log
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Server:
+        with self.log.open("wb") as out:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "liner", "serve", "--port", str(self.port)],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 30
+        with httpx.Client(base_url=self.url, timeout=2) as client:
+            while True:
+                assert self._process.poll() is None, self.log.read_text()[-3000:]
+                try:
+                    if client.get("/healthz").status_code == 200:
+                        return self
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, self.log.read_text()[-3000:]
+                time.sleep(0.05)
+
+    def __exit__(self, *exc: object) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=15)

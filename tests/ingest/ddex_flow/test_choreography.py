@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,13 +14,13 @@ from liner.ingest.ddex.choreography import (
     Choreographer,
     MessageUnit,
     WaitingUnit,
-    Watcher,
     discover,
     resolve_url,
 )
 from liner.ingest.ddex.outcomes import BatchOutcome, MessageOutcome, Status
 from liner.ingest.ddex.service import DdexIngester
 from liner.ingest.ddex.synthetic import SyntheticCorpus, load_templates, write_batch
+from liner.ingest.ddex.watcher import Watcher
 from liner.kit.xml import parse_xml
 from liner.models import Delivery, DeliveryBatch, Release
 from liner.runtime import Runtime
@@ -59,9 +60,18 @@ def test_a_batch_waits_for_its_manifest(
     manifest.write_bytes(saved)
     (unit,) = discover([tmp_path / "drop"])
     assert isinstance(unit, BatchUnit)
-    (message,) = list(choreographer.run([tmp_path / "drop"]))
+    message, closed = list(choreographer.run([tmp_path / "drop"]))
     assert isinstance(message, MessageOutcome)
     assert message.status is Status.APPLIED
+    assert isinstance(closed, BatchOutcome)
+    assert (closed.status, closed.manifest, closed.manifest_kind) == (
+        "processed",
+        str(manifest),
+        "echo",
+    )
+    assert closed.messages == (message.delivery_id,)
+    assert closed.statuses == (("applied", 1),)
+    assert message.batch == closed.delivery_id
     assert "ddex_manifest_message_id_mismatch" in {p.code for p in message.problems}
     assert "ddex_manifest_hash_invalid" not in {p.code for p in message.problems}
 
@@ -122,9 +132,16 @@ def test_manifest_hashes_counts_and_unlisted_files(
         assert [p["code"] for p in row.problems] == ["ddex_batch_unlisted_file"]
     assert count(runtime, Release) == 2
 
+    closed = outcomes[-1]
+    assert isinstance(closed, BatchOutcome)
+    assert closed.status == "processed"
+    assert closed.statuses == (("applied", 2), ("rejected", 1))
+    assert [p.code for p in closed.problems] == ["ddex_batch_unlisted_file"]
+
     again = list(choreographer.run([tmp_path / "drop"]))
-    assert len(again) == 3
-    assert all(isinstance(o, MessageOutcome) and o.replayed for o in again)
+    assert len(again) == 4
+    assert all(o.replayed for o in again)
+    assert again[-1] == replace(closed, replayed=True)
 
 
 def test_a_zero_byte_manifest_takes_every_message(
@@ -275,10 +292,12 @@ def test_the_watcher_takes_deliveries_once_they_are_complete_and_still(
     assert watcher.poll() == []
     manifest.write_bytes(saved)
     assert watcher.poll() == []
-    (message,) = watcher.poll()
+    message, closed = watcher.poll()
     assert isinstance(message, MessageOutcome)
     assert message.status is Status.APPLIED
+    assert isinstance(closed, BatchOutcome)
+    assert closed.status == "processed"
     assert read_album(runtime, message.release_ids[0]) is not None
     assert watcher.poll() == []
-    assert len(done) == 2
+    assert len(done) == 3
     assert isinstance(discover([drop])[0], BatchUnit | MessageUnit)

@@ -3,6 +3,8 @@ reaches the catalog."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -119,3 +121,43 @@ def test_corpus_hostile_files(corpus: Path, runtime: Runtime, ingester: DdexInge
         assert outcome.status is Status.REJECTED, name
         assert outcome.errors[0].code.startswith(("xml_", "ddex_unknown_message_type"))
     assert stored(runtime) == (0, 0, 0)
+
+
+def test_hostile_documents_are_refused_within_2_s_and_256_mb(tmp_path: Path) -> None:
+    """In a process of its own, so that its peak memory is its own."""
+    for name, (data, _) in CASES.items():
+        (tmp_path / name).write_bytes(data)
+    script = (
+        "import resource, sys, time\n"
+        "from pathlib import Path\n"
+        "from liner.ingest.ddex import parse_ern\n"
+        "from liner.kit.errors import LinerError\n"
+        "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "for path in sorted(Path(sys.argv[1]).iterdir()):\n"
+        "    started = time.monotonic()\n"
+        "    try:\n"
+        "        message = parse_ern(path.read_bytes())\n"
+        "    except LinerError as exc:\n"
+        "        code = exc.code\n"
+        "    else:\n"
+        "        code = message.errors[0].code if message.errors else 'accepted'\n"
+        "    print(path.name, code, round(time.monotonic() - started, 3))\n"
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print('peak', peak // 1024, 'grown', (peak - base) // 1024)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True,
+        timeout=60,
+        check=True,
+        text=True,
+    )
+    lines = done.stdout.splitlines()
+    results = {n: (c, float(s)) for n, c, s in (line.split() for line in lines[:-1])}
+    assert set(results) == set(CASES)
+    for name, (code, seconds) in results.items():
+        assert code.startswith(CASES[name][1]), (name, code)
+        assert seconds < 2, (name, seconds)
+    _, peak_mb, _, grown_mb = lines[-1].split()
+    assert int(peak_mb) < 256, lines[-1]
+    assert int(grown_mb) < 64, lines[-1]

@@ -1,7 +1,7 @@
 """Acknowledgement files: one per message, in an ``ack/`` folder beside the delivery.
 
 The format is Liner's own (namespace ``urn:liner:ddex-ack:1``), described in
-``docs/ddex-acks.md``; it is not a DDEX ACK standard message. Its ``FileStatus`` borrows
+``docs/ddex.md``; it is not a DDEX ACK standard message. Its ``FileStatus`` borrows
 the vocabulary of the ERN choreography standards' FileStatus so that partners can map
 it. Files are written atomically and rewritten only when their content changes, so a
 re-run leaves them as they were.

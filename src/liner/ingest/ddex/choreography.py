@@ -18,39 +18,49 @@ Folders called ``ack`` (our acknowledgements) and hidden entries are never read.
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
-import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from liner.ingest.ddex.manifests import (
+    Manifest,
+    ManifestEntry,
+    is_manifest,
+    parse_manifest,
+    resolve_url,
+)
 from liner.ingest.ddex.outcomes import BatchOutcome, MessageOutcome
 from liner.ingest.ddex.service import DdexIngester, Source, delivery_stamp, file_stamp
-from liner.ingest.ddex.tree import Element, kid, kid_text, kids, local, text
 from liner.ingest.records import Problem
 from liner.kit.errors import LinerError
-from liner.kit.xml import parse_xml
-from liner.quality.identifiers import parse_datetime
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "ACK_FOLDER",
+    "BatchUnit",
+    "Choreographer",
+    "MessageUnit",
+    "Outcome",
+    "Unit",
+    "WaitingUnit",
+    "discover",
+    "is_manifest",
+    "parse_manifest",
+    "resolve_url",
+    "skipped_name",
+]
 
-_MANIFEST_RE = re.compile(r"^batchcomplete_.*\.xml$", re.IGNORECASE)
 _BATCH_FOLDER_RE = re.compile(r"^(?:[PMN]_)?\d{14,17}$")
-_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-_]*://")
-_HASH_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "sha384": 96, "sha512": 128}
 ACK_FOLDER = "ack"
 
 Outcome = MessageOutcome | BatchOutcome
 
 
-def _skipped(name: str) -> bool:
+def skipped_name(name: str) -> bool:
+    """Entries never read as deliveries: our ``ack`` folders and hidden files."""
     return name == ACK_FOLDER or name.startswith(".")
-
-
-def is_manifest(path: Path) -> bool:
-    return bool(_MANIFEST_RE.match(path.name))
 
 
 # ---------------------------------------------------------------------------
@@ -89,24 +99,13 @@ def _unit_order(unit: Unit) -> tuple[str, str]:
     return (unit.stamp, str(path))
 
 
-def _xml_files(folder: Path) -> list[Path]:
-    try:
-        return sorted(
-            p
-            for p in folder.iterdir()
-            if p.is_file() and p.suffix.lower() == ".xml" and not _skipped(p.name)
-        )
-    except OSError:
-        return []
-
-
 def _walk(folder: Path, top: Path, units: list[Unit]) -> None:
     try:
         entries = sorted(folder.iterdir())
     except OSError:
         return
-    files = [e for e in entries if e.is_file() and not _skipped(e.name)]
-    folders = [e for e in entries if e.is_dir() and not _skipped(e.name)]
+    files = [e for e in entries if e.is_file() and not skipped_name(e.name)]
+    folders = [e for e in entries if e.is_dir() and not skipped_name(e.name)]
     manifests = [f for f in files if is_manifest(f)]
     if manifests:
         units.append(BatchUnit(folder, max(manifests), delivery_stamp(folder.name)))
@@ -138,139 +137,6 @@ def discover(paths: Iterable[Path]) -> list[Unit]:
     return sorted(unique.values(), key=_unit_order)
 
 
-# ---------------------------------------------------------------------------
-# Manifests
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ManifestEntry:
-    message_type: str | None
-    message_id: str | None
-    url: str | None
-    release_ids: tuple[str, ...]
-    hash_algorithm: str | None
-    hash_value: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Manifest:
-    kind: str
-    """``echo``, ``ern-c`` or ``semaphore``."""
-    sender: str
-    created_at: datetime | None
-    is_test: bool
-    root_directory: str | None
-    count: int | None
-    entries: tuple[ManifestEntry, ...]
-    problems: tuple[Problem, ...]
-
-
-def _manifest_hash(element: Element | None) -> tuple[str | None, str | None, Problem | None]:
-    block = kid(element, "HashSum")
-    if block is None:
-        return None, None, None
-    value = kid_text(block, "HashSum") or kid_text(block, "HashSumValue")
-    algorithm_element = kid(block, "HashSumAlgorithmType")
-    if algorithm_element is None:
-        algorithm_element = kid(block, "Algorithm")
-    raw_algorithm = text(algorithm_element)
-    algorithm = re.sub(r"[^0-9a-z]", "", (raw_algorithm or "").lower())
-    if not value or algorithm not in _HASH_LENGTHS:
-        return None, None, None
-    value = value.lower()
-    if len(value) != _HASH_LENGTHS[algorithm] or any(c not in "0123456789abcdef" for c in value):
-        return (
-            None,
-            None,
-            Problem(
-                "ddex_manifest_hash_invalid",
-                f"the manifest's {raw_algorithm} hash {value!r} is not a digest; not checked",
-                "warning",
-            ),
-        )
-    return algorithm, value, None
-
-
-def parse_manifest(data: bytes, *, location: str = "") -> Manifest:
-    """Read a ``BatchComplete`` manifest (raises ``XmlError``/``LinerError`` if unreadable)."""
-    if not data.strip():
-        return Manifest("semaphore", "", None, False, None, None, (), ())
-    root = parse_xml(data, location=location)
-    if local(root) != "ManifestMessage":
-        raise LinerError(
-            f"{local(root)!r} is not a batch ManifestMessage",
-            location=location,
-            code="ddex_manifest_unknown",
-        )
-    namespace = root.tag.partition("}")[0].lstrip("{") if isinstance(root.tag, str) else ""
-    kind = "ern-c" if "ern-c" in namespace else "echo"
-    header = kid(root, "MessageHeader")
-    created_raw = kid_text(header, "MessageCreatedDateTime")
-    created_at = None
-    problems: list[Problem] = []
-    if created_raw:
-        try:
-            created_at = parse_datetime(created_raw)
-        except LinerError as exc:
-            problems.append(Problem("ddex_manifest_created_invalid", str(exc), "warning"))
-    count_raw = kid_text(root, "NumberOfMessages")
-    count = int(count_raw) if count_raw and count_raw.isdigit() else None
-    if count is None:
-        problems.append(
-            Problem(
-                "ddex_manifest_count_missing", "the manifest gives no NumberOfMessages", "warning"
-            )
-        )
-    entries = []
-    for element in kids(root, "MessageInBatch"):
-        algorithm, value, problem = _manifest_hash(element)
-        if problem is not None:
-            problems.append(problem)
-        included = kid(element, "IncludedReleaseId")
-        release_ids = tuple(
-            f"{local(child)}:{value_text}"
-            for child in (included if included is not None else ())
-            if (value_text := text(child))
-        )
-        entries.append(
-            ManifestEntry(
-                message_type=kid_text(element, "MessageType"),
-                message_id=kid_text(element, "MessageId"),
-                url=kid_text(element, "URL"),
-                release_ids=release_ids,
-                hash_algorithm=algorithm,
-                hash_value=value,
-            )
-        )
-    return Manifest(
-        kind=kind,
-        sender=kid_text(header, "MessageSender", "PartyId") or "",
-        created_at=created_at,
-        is_test=(kid_text(root, "IsTestFlag") or "").lower() == "true",
-        root_directory=kid_text(root, "RootDirectory"),
-        count=count,
-        entries=tuple(entries),
-        problems=tuple(problems),
-    )
-
-
-def resolve_url(folder: Path, url: str) -> Path | None:
-    """The file a manifest URL names inside the batch folder. URLs are written from the
-    sender's side (``/<BatchId>/<release>/<file>.xml``, ``AWS_S3://bucket/...``), so the
-    longest tail of the URL's path that exists inside the folder is taken."""
-    cleaned = _SCHEME_RE.sub("", url.strip()).replace("\\", "/")
-    parts = [p for p in cleaned.split("/") if p and p != "."]
-    if not parts or ".." in parts:
-        return None
-    root = folder.resolve()
-    for start in range(len(parts)):
-        candidate = folder.joinpath(*parts[start:])
-        if candidate.is_file() and candidate.resolve().is_relative_to(root):
-            return candidate
-    return None
-
-
 def _batch_stamp(folder: Path, manifest: Manifest) -> tuple[str, datetime | None]:
     stamp = delivery_stamp(folder.name) or delivery_stamp(manifest.root_directory or "")
     if stamp:
@@ -286,10 +152,24 @@ def _all_xml(folder: Path) -> list[Path]:
     found: list[Path] = []
     for entry in sorted(folder.rglob("*.xml")):
         relative = entry.relative_to(folder).parts
-        if any(_skipped(part) for part in relative) or is_manifest(entry):
+        if any(skipped_name(part) for part in relative) or is_manifest(entry):
             continue
         found.append(entry)
     return found
+
+
+def _processed(
+    summary: BatchOutcome, messages: list[MessageOutcome], *, replayed: bool
+) -> BatchOutcome:
+    """The manifest's own outcome once every message it lists has one."""
+    statuses = Counter(str(m.status) for m in messages)
+    return replace(
+        summary,
+        status="processed",
+        messages=tuple(m.delivery_id for m in messages if m.delivery_id),
+        statuses=tuple(sorted(statuses.items())),
+        replayed=replayed,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -372,25 +252,31 @@ class Choreographer:
                 for p in problems
             ],
         )
+        summary = BatchOutcome(
+            folder=str(unit.folder),
+            status="invalid",
+            batch_id=unit.folder.name,
+            delivery_id=row.public_id,
+            manifest=str(unit.manifest),
+            manifest_kind=manifest.kind,
+            expected=manifest.count,
+            problems=tuple(problems),
+        )
         if row.status == "processed":
-            yield from repository.batch_outcomes(row)
+            earlier = repository.batch_outcomes(row)
+            yield from earlier
+            yield _processed(summary, earlier, replayed=True)
             return
         if invalid:
-            yield BatchOutcome(
-                folder=str(unit.folder),
-                status="invalid",
-                batch_id=unit.folder.name,
-                delivery_id=row.public_id,
-                expected=manifest.count,
-                problems=tuple(problems),
-            )
+            yield summary
             return
         ack_dir = self._ack_dir(unit.folder)
+        done: list[MessageOutcome] = []
         for path, entry in files:
             expected_hash = None
             if entry is not None and entry.hash_algorithm and entry.hash_value:
                 expected_hash = (entry.hash_algorithm, entry.hash_value)
-            yield self._ingester.ingest_file(
+            outcome = self._ingester.ingest_file(
                 path,
                 Source(
                     label=str(path),
@@ -403,7 +289,10 @@ class Choreographer:
                     expected_hash=expected_hash,
                 ),
             )
+            done.append(outcome)
+            yield outcome
         repository.finish_batch(row.id, "processed")
+        yield _processed(summary, done, replayed=False)
 
     @staticmethod
     def _batch_files(
@@ -472,105 +361,3 @@ class Choreographer:
                     )
                 )
         return files
-
-
-# ---------------------------------------------------------------------------
-# The drop-folder watcher
-# ---------------------------------------------------------------------------
-
-
-Snapshot = tuple[tuple[str, int, int], ...]
-
-
-def _snapshot(root: Path, *, recursive: bool) -> Snapshot:
-    entries: list[tuple[str, int, int]] = []
-    candidates = root.rglob("*") if recursive else [root]
-    for path in candidates:
-        if recursive and any(_skipped(p) for p in path.relative_to(root).parts):
-            continue
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        if path.is_file():
-            entries.append((str(path), stat.st_size, stat.st_mtime_ns))
-    return tuple(sorted(entries))
-
-
-class Watcher:
-    """Polls a drop folder and processes each delivery once it has stopped changing
-    (unchanged over one poll interval; a batch also needs its manifest)."""
-
-    def __init__(
-        self,
-        choreographer: Choreographer,
-        folder: Path,
-        *,
-        on_outcome: Callable[[Outcome], None] | None = None,
-        after_poll: Callable[[], object] | None = None,
-    ) -> None:
-        self._choreographer = choreographer
-        self._folder = folder
-        self._on_outcome = on_outcome
-        self._after_poll = after_poll
-        self._seen: dict[tuple[str, str], tuple[Snapshot, bool]] = {}
-
-    def _identity(self, unit: Unit) -> tuple[str, str, Snapshot]:
-        if isinstance(unit, MessageUnit):
-            recursive = not unit.loose
-            root = unit.file if unit.loose else unit.file.parent
-            return ("message", str(unit.file), _snapshot(root, recursive=recursive))
-        kind = "batch" if isinstance(unit, BatchUnit) else "waiting"
-        return (kind, str(unit.folder), _snapshot(unit.folder, recursive=True))
-
-    def poll(self) -> list[Outcome]:
-        """One pass: process what is complete and stable; returns what was done."""
-        done: list[Outcome] = []
-        for unit in discover([self._folder]):
-            kind, where, snapshot = self._identity(unit)
-            if kind == "waiting":
-                continue
-            previous = self._seen.get((kind, where))
-            if previous is None or previous[0] != snapshot:
-                self._seen[(kind, where)] = (snapshot, False)
-                continue
-            if previous[1]:
-                continue
-            try:
-                outcomes = list(self._choreographer.process(unit))
-            except Exception:
-                log.exception("processing a delivery failed; retrying", extra={"path": where})
-                continue
-            self._seen[(kind, where)] = (snapshot, True)
-            for outcome in outcomes:
-                if isinstance(outcome, MessageOutcome) and outcome.replayed:
-                    continue
-                done.append(outcome)
-                if self._on_outcome is not None:
-                    self._on_outcome(outcome)
-        if done and self._after_poll is not None:
-            self._after_poll()
-        return done
-
-    def run(
-        self,
-        interval: float,
-        *,
-        stop: threading.Event | None = None,
-        max_polls: int | None = None,
-    ) -> None:
-        stop = stop or threading.Event()
-        polls = 0
-        while not stop.is_set():
-            try:
-                self.poll()
-            except Exception:
-                log.exception("the drop-folder poll failed")
-            polls += 1
-            if max_polls is not None and polls >= max_polls:
-                return
-            stop.wait(interval)
-
-
-def paths_of(values: Sequence[str]) -> list[Path]:
-    return [Path(v).expanduser() for v in values]

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
 import orjson
 
 from liner.config import Settings
-from liner.ingest.ddex.choreography import Choreographer, Outcome, Watcher
+from liner.ingest.ddex.choreography import Choreographer, Outcome
 from liner.ingest.ddex.outcomes import MessageOutcome, Status
 from liner.ingest.ddex.service import DdexIngester
+from liner.ingest.ddex.watcher import Watcher
 from liner.kit.errors import InputError
 from liner.runtime import Runtime
 
@@ -54,8 +56,41 @@ def _line(outcome: Outcome) -> str:
         replay = " (recorded before)" if outcome.replayed else ""
         text = f"{outcome.status:<10} {outcome.file or '-'} [{outcome.message_id}] -> {ids}"
         return text + replay + (f": {first}" if first else "")
-    reason = outcome.problems[0].message if outcome.problems else ""
-    return f"{'batch ' + outcome.status:<10} {outcome.folder}: {reason}"
+    if outcome.status == "processed":
+        counts = ", ".join(f"{n} {s}" for s, n in outcome.statuses) or "no message"
+        replay = " (recorded before)" if outcome.replayed else ""
+        return f"{'processed':<10} {outcome.manifest} [batch {outcome.batch_id}]: {counts}{replay}"
+    errors = [p for p in outcome.problems if p.severity == "error"]
+    reason = (errors or list(outcome.problems))[0].message if outcome.problems else ""
+    where = outcome.manifest or outcome.folder
+    return f"{'batch ' + outcome.status:<10} {where}: {reason}"
+
+
+class Tally:
+    """What a run did, by kind of file and status, for the closing summary line."""
+
+    def __init__(self) -> None:
+        self.messages: Counter[str] = Counter()
+        self.batches: Counter[str] = Counter()
+
+    def add(self, outcome: Outcome) -> None:
+        if isinstance(outcome, MessageOutcome):
+            self.messages[str(outcome.status)] += 1
+        else:
+            self.batches[outcome.status] += 1
+
+    @property
+    def failed(self) -> int:
+        return self.messages[str(Status.REJECTED)] + self.batches["invalid"]
+
+    def summary(self) -> str:
+        def part(counter: Counter[str]) -> str:
+            return ", ".join(f"{n} {s}" for s, n in sorted(counter.items())) or "none"
+
+        return (
+            f"{sum(self.messages.values())} messages ({part(self.messages)}); "
+            f"{sum(self.batches.values())} batches ({part(self.batches)})"
+        )
 
 
 def _emit(outcome: Outcome, as_json: bool) -> None:
@@ -77,15 +112,17 @@ def cmd_ingest_ddex(args: argparse.Namespace) -> int:
         choreographer = Choreographer(
             ingester, ack_root=Path(args.ack_dir).expanduser() if args.ack_dir else None
         )
-        rejected = 0
+        tally = Tally()
+
+        def report(outcome: Outcome) -> None:
+            _emit(outcome, args.json)
+            tally.add(outcome)
+
         if args.paths:
             for outcome in choreographer.run(Path(p).expanduser() for p in args.paths):
-                _emit(outcome, args.json)
-                if isinstance(outcome, MessageOutcome):
-                    rejected += outcome.status is Status.REJECTED
-                elif outcome.status == "invalid":
-                    rejected += 1
+                report(outcome)
             runtime.project()
+            sys.stderr.write(f"liner: {tally.summary()}\n")
         if args.watch:
             folder = Path(args.watch).expanduser()
             if not folder.is_dir():
@@ -93,10 +130,10 @@ def cmd_ingest_ddex(args: argparse.Namespace) -> int:
             watcher = Watcher(
                 choreographer,
                 folder,
-                on_outcome=lambda outcome: _emit(outcome, args.json),
+                on_outcome=report,
                 after_poll=runtime.project,
             )
             watcher.run(args.interval, max_polls=args.max_polls)
-        return 1 if rejected else 0
+        return 1 if tally.failed else 0
     finally:
         runtime.close()

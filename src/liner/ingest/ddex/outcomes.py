@@ -152,6 +152,7 @@ class MessageOutcome:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "type": "message",
             "id": self.delivery_id,
             "file": self.file,
             "sha256": self.sha256,
@@ -175,23 +176,42 @@ class MessageOutcome:
 
 @dataclass(frozen=True, slots=True)
 class BatchOutcome:
-    """A batch folder that was not processed (invalid or still waiting for its manifest),
-    or the summary of one that was."""
+    """What became of a batch folder and its ``BatchComplete`` manifest: ``processed``
+    (every message it lists has its own outcome; a manifest file's status), ``invalid``
+    (the manifest and the folder disagree: nothing of the batch was applied) or
+    ``waiting`` (no manifest yet: nothing was read, nothing recorded)."""
 
     folder: str
     status: str
-    """``processed``, ``invalid`` or ``waiting``."""
     batch_id: str = ""
     delivery_id: str | None = None
+    """The batch's public id (messages name it as their ``batch``)."""
+    manifest: str | None = None
+    """The manifest file's path."""
+    manifest_kind: str | None = None
+    """``echo``, ``ern-c``, ``semaphore`` or ``unreadable``."""
     expected: int | None = None
+    """The manifest's NumberOfMessages."""
+    messages: tuple[str, ...] = ()
+    """The delivery ids of the messages processed from this batch."""
+    statuses: tuple[tuple[str, int], ...] = ()
+    """How many of those messages ended in each status."""
     problems: tuple[Problem, ...] = ()
+    replayed: bool = False
+    """True when the batch had been processed before and nothing was done now."""
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "type": "batch",
             "batch": self.delivery_id,
+            "file": self.manifest,
             "folder": self.folder,
             "batch_id": self.batch_id,
+            "manifest_kind": self.manifest_kind,
             "status": self.status,
             "expected_messages": self.expected,
+            "messages": list(self.messages),
+            "statuses": dict(self.statuses),
             "problems": [problem_json(p) for p in self.problems],
+            "replayed": self.replayed,
         }
