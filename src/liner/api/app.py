@@ -52,11 +52,12 @@ class LinerApp:
             self.runtime = None
 
     def _install_routes(self, runtime: Runtime) -> None:
-        from liner.api import deliveries, ingest, openapi, ops
+        from liner.api import deliveries, feeds, ingest, openapi, ops
 
         catalog = CatalogApi(runtime.reader, runtime.engine, runtime.settings.public_url)
         writes = ingest.IngestApi(runtime)
         ddex = deliveries.DeliveriesApi(runtime)
+        feeds_api = feeds.FeedsApi(runtime)
         r = self._routes
         r[("tracks", 0, "")] = ("/v1/tracks", catalog.list_tracks)
         r[("tracks", 1, "")] = ("/v1/tracks/{id}", catalog.get_track)
@@ -75,11 +76,14 @@ class LinerApp:
         r[("changes", 0, "")] = ("/v1/changes", catalog.changes)
         r[("deliveries", 0, "")] = ("/v1/deliveries", ddex.list_deliveries)
         r[("deliveries", 1, "")] = ("/v1/deliveries/{id}", ddex.get_delivery)
+        r[("feeds", 0, "")] = ("/v1/feeds", feeds_api.list_feeds)
+        r[("feeds", 1, "")] = ("/v1/feeds/{id}", feeds_api.get_feed)
         health = ops.OpsApi(runtime, self.metrics)
         e = self._exact
         e["/v1/ingest/releases"] = ("/v1/ingest/releases", writes.post_release)
         e["/v1/ingest/shows"] = ("/v1/ingest/shows", writes.post_show)
         e["/v1/ingest/ddex"] = ("/v1/ingest/ddex", ddex.post_message)
+        e["/v1/ingest/feeds"] = ("/v1/ingest/feeds", feeds_api.post_feed)
         e["/healthz"] = ("/healthz", health.healthz)
         e["/readyz"] = ("/readyz", health.readyz)
         e["/metrics"] = ("/metrics", health.metrics)

@@ -44,5 +44,7 @@ __all__ = [
 ]
 
 from liner.models.deliveries import Delivery, DeliveryBatch, DeliveryHead
+from liner.models.feeds import Feed, FeedFetch
 
 __all__ += ["Delivery", "DeliveryBatch", "DeliveryHead"]
+__all__ += ["Feed", "FeedFetch"]

@@ -1,0 +1,211 @@
+"""Podcast feeds over HTTP: register a feed, then watch how its syncs go.
+
+* ``POST /v1/ingest/feeds`` with ``{"url": "..."}``: the key needs the scope
+  ``ingest:feeds``. Registers the feed for the key's owner (201), or finds it when that
+  owner registered it before (200), and syncs it once before answering. A URL that is
+  never fetched (another scheme, credentials, a forbidden address) is 422; a feed
+  another account registered is 409.
+* ``GET /v1/feeds`` and ``GET /v1/feeds/{id}``: the key owner's feeds only (any key of
+  that owner with ``ingest:feeds``), with their health, last and next fetch, errors and
+  problems; anyone else's feed is 404.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+
+from liner.accounts.keys import KeyOwner, authenticate
+from liner.api.http import NO_STORE, ApiError, Request, Response
+from liner.ingest.rss.repository import FeedRepository
+from liner.ingest.rss.sync import FeedSyncer, SyncOutcome
+from liner.kit.errors import ConflictError, InputError
+from liner.kit.ids import is_public_id
+from liner.models import Feed, FeedFetch
+from liner.runtime import Runtime
+
+SCOPE = "ingest:feeds"
+STATUSES = frozenset({"active", "erroring", "dead", "moved"})
+_JSON_TYPES = (b"application/json", b"")
+
+
+def _json(status: int, body: dict[str, Any]) -> Response:
+    return Response(status, orjson.dumps(body), cache=NO_STORE, etag=False)
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+class FeedsApi:
+    def __init__(self, runtime: Runtime, syncer: FeedSyncer | None = None) -> None:
+        self._runtime = runtime
+        self._syncer = syncer or FeedSyncer.for_runtime(runtime)
+        self._repository = FeedRepository(runtime.sessions)
+        self._base = runtime.settings.public_url
+
+    async def _authorise(self, request: Request) -> KeyOwner:
+        header = request.headers.get(b"authorization", b"")
+        token = header[7:].decode("latin-1").strip() if header[:7].lower() == b"bearer " else ""
+        if not token:
+            raise ApiError(401, "an API key is required: Authorization: Bearer <key>")
+        owner = await asyncio.to_thread(authenticate, self._runtime.sessions, token)
+        if owner is None:
+            raise ApiError(401, "invalid or revoked API key")
+        if SCOPE not in owner.scopes:
+            raise ApiError(403, f"this API key lacks the scope {SCOPE}")
+        return owner
+
+    def document(self, feed: Feed, history: list[FeedFetch] | None = None) -> dict[str, Any]:
+        """The feed as the API shows it to its owner."""
+        show = None
+        if feed.show_id is not None:
+            show = {
+                "id": feed.show_id,
+                "href": f"{self._base}/v1/shows/{feed.show_id}",
+                "uri": f"liner:show:{feed.show_id}",
+            }
+        body: dict[str, Any] = {
+            "id": feed.public_id,
+            "type": "feed",
+            "href": f"{self._base}/v1/feeds/{feed.public_id}",
+            "url": feed.url if feed.kind == "http" else None,
+            "kind": feed.kind,
+            "status": feed.status,
+            "show": show,
+            "moved_to": feed.moved_to,
+            "previous_urls": list(feed.previous_urls),
+            "last_fetch": {
+                "at": _iso(feed.last_fetch_at),
+                "outcome": feed.last_outcome,
+                "http_status": feed.last_http_status,
+                "added": feed.last_added,
+                "updated": feed.last_updated,
+                "removed": feed.last_removed,
+            },
+            "last_success_at": _iso(feed.last_success_at),
+            "next_fetch_at": _iso(feed.next_fetch_at),
+            "errors": {
+                "consecutive": feed.consecutive_errors,
+                "total": feed.error_count,
+                "last": (
+                    {
+                        "code": feed.last_error_code,
+                        "message": feed.last_error,
+                        "at": _iso(feed.last_error_at),
+                    }
+                    if feed.last_error_code
+                    else None
+                ),
+                "retry_after_s": feed.retry_after_s,
+            },
+            "problems": list(feed.last_problems),
+            "publish_interval_s": feed.publish_interval_s,
+            "created_at": _iso(feed.created_at),
+        }
+        if history is not None:
+            body["history"] = [
+                {
+                    "at": _iso(h.started_at),
+                    "outcome": h.outcome,
+                    "http_status": h.http_status,
+                    "elapsed_ms": h.elapsed_ms,
+                    "bytes": h.body_bytes,
+                    "added": h.added,
+                    "updated": h.updated,
+                    "removed": h.removed,
+                    "error": {"code": h.error_code, "message": h.error} if h.error_code else None,
+                }
+                for h in history
+            ]
+        return body
+
+    async def post_feed(self, request: Request) -> Response:
+        owner = await self._authorise(request)
+        content_type = request.headers.get(b"content-type", b"")
+        if content_type.split(b";")[0].strip().lower() not in _JSON_TYPES:
+            raise ApiError(415, 'send {"url": "..."} as application/json')
+        try:
+            payload = orjson.loads(request.body) if request.body else None
+        except orjson.JSONDecodeError:
+            raise ApiError(400, "the request body is not valid JSON") from None
+        url = payload.get("url") if isinstance(payload, dict) else None
+        if not isinstance(url, str) or not url.strip() or len(url) > 4096:
+            raise ApiError(400, 'the body must be a JSON object {"url": "<feed URL>"}')
+
+        def register_and_sync() -> tuple[Feed, bool, SyncOutcome]:
+            feed, created = self._syncer.register(url, owner.owner)
+            return feed, created, self._syncer.sync(feed)
+
+        try:
+            feed, created, outcome = await asyncio.to_thread(register_and_sync)
+        except ConflictError as exc:
+            raise ApiError(409, exc.message) from None
+        except InputError as exc:
+            raise ApiError(
+                422,
+                exc.message,
+                details=[{"code": exc.code, "message": exc.message, "path": "url"}],
+            ) from None
+        if outcome.changed:
+            await asyncio.to_thread(self._runtime.project)
+        found = await asyncio.to_thread(self._repository.get, feed.public_id)
+        body = self.document(found or feed)
+        body["sync"] = outcome.to_json()
+        return _json(201 if created else 200, body)
+
+    async def list_feeds(self, request: Request) -> Response:
+        owner = await self._authorise(request)
+        limit = self._int(request, "limit", 20, 1, 50)
+        offset = self._int(request, "offset", 0, 0, 100_000)
+        status = request.query.get("status") or None
+        if status is not None and status not in STATUSES:
+            raise ApiError(400, f"status must be one of {', '.join(sorted(STATUSES))}")
+        items, total = await asyncio.to_thread(
+            self._repository.list_for_owner,
+            owner.owner,
+            limit=limit,
+            offset=offset,
+            status=status,
+        )
+
+        def page(at: int) -> str:
+            query = {"limit": str(limit), "offset": str(at)}
+            if status is not None:
+                query["status"] = status
+            return f"{self._base}/v1/feeds?{urlencode(query)}"
+
+        return _json(
+            200,
+            {
+                "href": page(offset),
+                "items": [self.document(i) for i in items],
+                "limit": limit,
+                "offset": offset,
+                "total": total,
+                "next": page(offset + limit) if offset + limit < total else None,
+                "previous": page(max(0, offset - limit)) if offset > 0 else None,
+            },
+        )
+
+    async def get_feed(self, request: Request, feed_id: str) -> Response:
+        owner = await self._authorise(request)
+        if not is_public_id(feed_id):
+            raise ApiError(400, "invalid feed id")
+        feed = await asyncio.to_thread(self._repository.get_for_owner, owner.owner, feed_id)
+        if feed is None:
+            raise ApiError(404, "non existing id")
+        history = await asyncio.to_thread(self._repository.history, feed.id)
+        return _json(200, self.document(feed, history))
+
+    @staticmethod
+    def _int(request: Request, name: str, default: int, low: int, high: int) -> int:
+        raw = request.query.get(name)
+        if raw is None or raw == "":
+            return default
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            raise ApiError(400, f"{name} must be an integer from {low} to {high}")
+        return int(raw)
