@@ -1,7 +1,8 @@
 """Read-path benchmark: Liner against nginx serving the very same bytes, in one run.
 
-Seeds a synthetic catalog (100,000 tracks by default; ``--tracks 1000000`` for the
-large run) through the real write path, starts ``liner serve`` with one worker and
+Seeds a synthetic catalog (100,000 tracks by default) through the real write path; for
+``--tracks 1000000`` it clones that catalog's read model ten times under fresh ids
+(see ``bench/clone.py``). It then starts ``liner serve`` with one worker and
 nginx with one worker process serving Liner's own response bytes as static files, then
 runs wrk with 64 connections against both and prints requests/s, p50 and p99 for each,
 their ratio, and Liner's resident memory.
@@ -31,14 +32,18 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bench.clone import clone
 from bench.synthetic import seed
 from liner.config import Settings
-from liner.models import Release, Track
+from liner.models import ReadDocument, Track
 from liner.runtime import Runtime
 
 TARGETS = {"track": 0.35, "tracks50": 0.25}
 P99_TARGET_MS = 10.0
 RSS_TARGET_MB = 1536.0
+SEED_LIMIT = 100_000
+"""Tracks seeded through the write path; larger catalogs clone their read model
+(``bench/clone.py``)."""
 
 
 @dataclass
@@ -172,16 +177,38 @@ def main() -> int:
         existing = session.scalar(select(Track.id).limit(1))
     if existing is None:
         started = time.perf_counter()
-        releases = seed(runtime, args.tracks)
+        seeded = min(args.tracks, SEED_LIMIT)
+        releases = seed(runtime, seeded)
         print(
-            f"seeded {releases} releases / {args.tracks} tracks in "
+            f"seeded {releases} releases / {seeded} tracks through the write path in "
             f"{time.perf_counter() - started:.0f} s"
         )
     with runtime.sessions() as session:
-        track_ids = list(
-            session.scalars(select(Track.public_id).join(Release).where(Release.upc.is_not(None)))
+        track_keys = list(
+            session.scalars(
+                select(ReadDocument.key).where(
+                    ReadDocument.key.startswith("track:"), ReadDocument.body.is_not(None)
+                )
+            )
         )
     runtime.close()
+    if len(track_keys) < args.tracks:
+        started = time.perf_counter()
+        written = clone(settings.database_url, -(-args.tracks // len(track_keys)))
+        elapsed = time.perf_counter() - started
+        print(f"cloned the read model: {written} more documents in {elapsed:.0f} s")
+        runtime = Runtime.open(settings)
+        with runtime.sessions() as session:
+            track_keys = list(
+                session.scalars(
+                    select(ReadDocument.key).where(
+                        ReadDocument.key.startswith("track:"), ReadDocument.body.is_not(None)
+                    )
+                )
+            )
+        runtime.close()
+    print(f"read model: {len(track_keys)} tracks")
+    track_ids = [key.partition(":")[2] for key in track_keys]
     rng = random.Random(1)
     one = rng.choice(track_ids)
     fifty = rng.sample(track_ids, 50)

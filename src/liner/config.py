@@ -25,6 +25,8 @@ class Settings:
     log_level: str
     invalidation_interval_s: float
     """How often a server looks for documents that changed under its cache."""
+    feed_scheduler: bool = False
+    """Whether ``liner serve`` polls podcast feeds itself (else ``liner worker`` does)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -48,6 +50,9 @@ class Settings:
             raise ConfigError(
                 f"LINER_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {log_level!r}"
             )
+        scheduler = env.get("LINER_FEED_SCHEDULER", "auto").lower()
+        if scheduler not in ("auto", "on", "off"):
+            raise ConfigError(f"LINER_FEED_SCHEDULER must be auto, on or off, not {scheduler!r}")
         return cls(
             data_dir=data_dir,
             database_url=database_url,
@@ -58,6 +63,10 @@ class Settings:
             feed_allow_hosts=env.get("LINER_FEED_ALLOW_HOSTS", ""),
             log_level=log_level,
             invalidation_interval_s=_float(env, "LINER_INVALIDATION_INTERVAL", 0.5, minimum=0.01),
+            # On the embedded default one process does everything; in production
+            # (PostgreSQL) feeds are polled by ``liner worker`` processes.
+            feed_scheduler=scheduler == "on"
+            or (scheduler == "auto" and database_url.startswith("sqlite")),
         )
 
 

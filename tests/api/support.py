@@ -33,6 +33,7 @@ def make_settings(database_url: str, data_dir: Path, **extra: str) -> Settings:
         "LINER_PUBLIC_URL": BASE_URL,
         "LINER_INVALIDATION_INTERVAL": "0.05",
         "LINER_LOG_LEVEL": "WARNING",
+        "LINER_FEED_SCHEDULER": "off",
     }
     env.update(extra)
     return Settings.from_env(env)

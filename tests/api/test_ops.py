@@ -44,6 +44,12 @@ SERVED_PATHS = {
     "/v1/changes",
     "/v1/ingest/releases",
     "/v1/ingest/shows",
+    "/v1/ingest/ddex",
+    "/v1/deliveries",
+    "/v1/deliveries/{id}",
+    "/v1/ingest/feeds",
+    "/v1/feeds",
+    "/v1/feeds/{id}",
 }
 
 

@@ -1,7 +1,8 @@
 """Schemathesis against the served /openapi.json: generated requests to every operation.
 
-GET operations: no 5xx, every status documented, every body as its schema says. POST
-(ingest) operations without a key: always 401, whatever the body.
+Public GET operations: no 5xx, every status documented, every body as its schema says.
+Account operations (ingest POSTs, deliveries, feeds) without a key: always 401, whatever
+the request.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ GETS = [
     "/v1/markets",
     "/v1/changes",
 ]
-POSTS = ["/v1/ingest/releases", "/v1/ingest/shows"]
+POSTS = ["/v1/ingest/releases", "/v1/ingest/shows", "/v1/ingest/ddex", "/v1/ingest/feeds"]
+KEYED_GETS = ["/v1/deliveries", "/v1/deliveries/{id}", "/v1/feeds", "/v1/feeds/{id}"]
 BOUNDED = settings(
     max_examples=25,
     deadline=None,
@@ -62,7 +64,8 @@ def session() -> Iterator[requests.Session]:
 def test_every_operation_is_covered(api: Any) -> None:
     operations = [result.ok() for result in api.get_all_operations()]
     served = {(op.method.upper(), op.path) for op in operations}
-    assert served == {("GET", p) for p in GETS} | {("POST", p) for p in POSTS}
+    gets = {("GET", p) for p in [*GETS, *KEYED_GETS]}
+    assert served == gets | {("POST", p) for p in POSTS}
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +145,27 @@ def test_post_operation_without_a_key(
     check()
     assert statuses
     assert demo.http.get(f"/v1/changes?since={cursor}").json()["changes"] == []
+
+
+@pytest.mark.parametrize("path", KEYED_GETS)
+def test_account_reads_without_a_key(
+    api: Any, session: requests.Session, demo: Demo, path: str
+) -> None:
+    operation = api[path]["GET"]
+    statuses: list[int] = []
+
+    @BOUNDED
+    @given(case=operation.as_strategy())
+    def check(case: Any) -> None:
+        if case.headers:
+            case.headers = {k: v for k, v in case.headers.items() if k.lower() != "authorization"}
+        response = case.call_and_validate(
+            base_url=demo.url,
+            session=session,
+            checks=[not_a_server_error, status_code_conformance, response_schema_conformance],
+        )
+        statuses.append(response.status_code)
+        assert response.status_code == 401, response.text
+
+    check()
+    assert statuses

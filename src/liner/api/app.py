@@ -16,6 +16,7 @@ from liner.api.catalog import CatalogApi
 from liner.api.http import NO_STORE, ApiError, Request, Response, etag_matches
 from liner.api.metrics import HttpMetrics
 from liner.catalog.serving import etag_of
+from liner.ingest.rss.scheduler import BackgroundScheduler, start_in_process
 from liner.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class LinerApp:
         self.metrics = HttpMetrics()
         self._routes: dict[tuple[str, int, str], tuple[str, Handler]] = {}
         self._exact: dict[str, tuple[str, Handler]] = {}
+        self._feeds: BackgroundScheduler | None = None
 
     # wiring
 
@@ -43,10 +45,15 @@ class LinerApp:
             return
         runtime = self._runtime_factory()
         runtime.start_background()
+        if runtime.settings.feed_scheduler:
+            self._feeds = start_in_process(runtime)
         self.runtime = runtime
         self._install_routes(runtime)
 
     def stop(self) -> None:
+        if self._feeds is not None:
+            self._feeds.stop()
+            self._feeds = None
         if self.runtime is not None:
             self.runtime.close()
             self.runtime = None

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
-from urllib.parse import urlencode
 
 import orjson
 
-from liner.accounts.keys import KeyOwner, authenticate
-from liner.api.http import NO_STORE, ApiError, Request, Response
+from liner.api.accounts import authorise, bounded_int, json_response, owner_page, status_filter
+from liner.api.http import ApiError, Request, Response
 from liner.ingest.rss.repository import FeedRepository
 from liner.ingest.rss.sync import FeedSyncer, SyncOutcome
 from liner.kit.errors import ConflictError, InputError
@@ -32,10 +31,6 @@ STATUSES = frozenset({"active", "erroring", "dead", "moved"})
 _JSON_TYPES = (b"application/json", b"")
 
 
-def _json(status: int, body: dict[str, Any]) -> Response:
-    return Response(status, orjson.dumps(body), cache=NO_STORE, etag=False)
-
-
 def _iso(value: Any) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
@@ -46,18 +41,6 @@ class FeedsApi:
         self._syncer = syncer or FeedSyncer.for_runtime(runtime)
         self._repository = FeedRepository(runtime.sessions)
         self._base = runtime.settings.public_url
-
-    async def _authorise(self, request: Request) -> KeyOwner:
-        header = request.headers.get(b"authorization", b"")
-        token = header[7:].decode("latin-1").strip() if header[:7].lower() == b"bearer " else ""
-        if not token:
-            raise ApiError(401, "an API key is required: Authorization: Bearer <key>")
-        owner = await asyncio.to_thread(authenticate, self._runtime.sessions, token)
-        if owner is None:
-            raise ApiError(401, "invalid or revoked API key")
-        if SCOPE not in owner.scopes:
-            raise ApiError(403, f"this API key lacks the scope {SCOPE}")
-        return owner
 
     def document(self, feed: Feed, history: list[FeedFetch] | None = None) -> dict[str, Any]:
         """The feed as the API shows it to its owner."""
@@ -124,7 +107,7 @@ class FeedsApi:
         return body
 
     async def post_feed(self, request: Request) -> Response:
-        owner = await self._authorise(request)
+        owner = await authorise(self._runtime, request, SCOPE)
         content_type = request.headers.get(b"content-type", b"")
         if content_type.split(b";")[0].strip().lower() not in _JSON_TYPES:
             raise ApiError(415, 'send {"url": "..."} as application/json')
@@ -155,15 +138,13 @@ class FeedsApi:
         found = await asyncio.to_thread(self._repository.get, feed.public_id)
         body = self.document(found or feed)
         body["sync"] = outcome.to_json()
-        return _json(201 if created else 200, body)
+        return json_response(201 if created else 200, body)
 
     async def list_feeds(self, request: Request) -> Response:
-        owner = await self._authorise(request)
-        limit = self._int(request, "limit", 20, 1, 50)
-        offset = self._int(request, "offset", 0, 0, 100_000)
-        status = request.query.get("status") or None
-        if status is not None and status not in STATUSES:
-            raise ApiError(400, f"status must be one of {', '.join(sorted(STATUSES))}")
+        owner = await authorise(self._runtime, request, SCOPE)
+        limit = bounded_int(request, "limit", 20, 1, 50)
+        offset = bounded_int(request, "offset", 0, 0, 100_000)
+        status = status_filter(request, STATUSES)
         items, total = await asyncio.to_thread(
             self._repository.list_for_owner,
             owner.owner,
@@ -171,41 +152,22 @@ class FeedsApi:
             offset=offset,
             status=status,
         )
-
-        def page(at: int) -> str:
-            query = {"limit": str(limit), "offset": str(at)}
-            if status is not None:
-                query["status"] = status
-            return f"{self._base}/v1/feeds?{urlencode(query)}"
-
-        return _json(
-            200,
-            {
-                "href": page(offset),
-                "items": [self.document(i) for i in items],
-                "limit": limit,
-                "offset": offset,
-                "total": total,
-                "next": page(offset + limit) if offset + limit < total else None,
-                "previous": page(max(0, offset - limit)) if offset > 0 else None,
-            },
+        page = owner_page(
+            f"{self._base}/v1/feeds",
+            [self.document(i) for i in items],
+            total=total,
+            limit=limit,
+            offset=offset,
+            status=status,
         )
+        return json_response(200, page)
 
     async def get_feed(self, request: Request, feed_id: str) -> Response:
-        owner = await self._authorise(request)
+        owner = await authorise(self._runtime, request, SCOPE)
         if not is_public_id(feed_id):
             raise ApiError(400, "invalid feed id")
         feed = await asyncio.to_thread(self._repository.get_for_owner, owner.owner, feed_id)
         if feed is None:
             raise ApiError(404, "non existing id")
         history = await asyncio.to_thread(self._repository.history, feed.id)
-        return _json(200, self.document(feed, history))
-
-    @staticmethod
-    def _int(request: Request, name: str, default: int, low: int, high: int) -> int:
-        raw = request.query.get(name)
-        if raw is None or raw == "":
-            return default
-        if not raw.isdigit() or not low <= int(raw) <= high:
-            raise ApiError(400, f"{name} must be an integer from {low} to {high}")
-        return int(raw)
+        return json_response(200, self.document(feed, history))

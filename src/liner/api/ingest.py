@@ -8,7 +8,8 @@ from typing import Any
 
 import orjson
 
-from liner.accounts.keys import KeyOwner, authenticate
+from liner.accounts.keys import KeyOwner
+from liner.api.accounts import authorise
 from liner.api.http import NO_STORE, ApiError, Request, Response
 from liner.catalog.releases import WriteResult
 from liner.ingest.json.convert import JsonValidationError, release_from_json, show_from_json
@@ -22,22 +23,10 @@ class IngestApi:
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
 
-    async def _authorise(self, request: Request, scope: str) -> KeyOwner:
-        header = request.headers.get(b"authorization", b"")
-        token = header[7:].decode("latin-1").strip() if header[:7].lower() == b"bearer " else ""
-        if not token:
-            raise ApiError(401, "an API key is required: Authorization: Bearer <key>")
-        owner = await asyncio.to_thread(authenticate, self._runtime.sessions, token)
-        if owner is None:
-            raise ApiError(401, "invalid or revoked API key")
-        if scope not in owner.scopes:
-            raise ApiError(403, f"this API key lacks the scope {scope}")
-        return owner
-
     async def _write(
         self, request: Request, scope: str, apply: Callable[[KeyOwner], WriteResult]
     ) -> Response:
-        owner = await self._authorise(request, scope)
+        owner = await authorise(self._runtime, request, scope)
         content_type = request.headers.get(b"content-type", b"application/json")
         if not content_type.split(b";")[0].strip().endswith(b"json"):
             raise ApiError(415, "send the document as application/json")

@@ -14,6 +14,7 @@ import orjson
 
 from liner import __version__
 from liner.api.http import Request, Response
+from liner.api.openapi_accounts import account_paths
 from liner.catalog.markets import MARKETS
 from liner.runtime import Runtime
 
@@ -489,6 +490,7 @@ def build_spec(public_url: str) -> dict[str, Any]:
         "/v1/ingest/shows": _post(
             "Deliver a show with its episodes (creators' JSON)", "ingest:shows", "ingest"
         ),
+        **account_paths(),
     }
     return {
         "openapi": "3.1.0",

@@ -33,6 +33,7 @@ def settings_for(database_url: str, data_dir: Path, **extra: str) -> Settings:
         "LINER_DATABASE_URL": database_url,
         "LINER_PUBLIC_URL": "http://liner.test",
         "LINER_LOG_LEVEL": "WARNING",
+        "LINER_FEED_SCHEDULER": "off",
         "LINER_FEED_ALLOW_HOSTS": "127.0.0.1",
         "LINER_INVALIDATION_INTERVAL": "0.05",
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 
 from liner.accounts.keys import create_key
 from liner.api.app import LinerApp
+from liner.ingest.rss.repository import FeedRepository
 from liner.runtime import Runtime
 
 from .conftest import settings_for
@@ -144,3 +146,38 @@ def test_keys_scopes_and_bad_input(client: Client) -> None:
     assert client.request("GET", "/v1/feeds?limit=0", key).status_code == 400
     assert client.request("GET", "/v1/feeds?status=weird", key).status_code == 400
     assert client.request("GET", "/v1/feeds", key).json()["total"] == 0
+
+
+def test_the_server_polls_feeds_itself_when_its_scheduler_is_on(
+    database_url: str, tmp_path: Path, server: FeedServer
+) -> None:
+    """``liner serve`` on the embedded default runs the feed scheduler in-process."""
+    settings = settings_for(database_url, tmp_path / "data", LINER_FEED_SCHEDULER="on")
+    url = server.serve("/polled.xml", SyntheticFeed.weekly(3).xml())
+    runtime = Runtime.open(settings)
+    try:
+        feed, created = FeedRepository(runtime.sessions).register(url, "creator")
+        assert created
+    finally:
+        runtime.close()
+    app = LinerApp(lambda: Runtime.open(settings))
+    opened = Client(app)
+    try:
+        assert opened.request("GET", "/healthz").status_code == 200
+        deadline = time.monotonic() + 20
+        synced = None
+        while time.monotonic() < deadline:
+            assert app.runtime is not None
+            synced = FeedRepository(app.runtime.sessions).get(feed.public_id)
+            if synced is not None and synced.show_id:
+                break
+            time.sleep(0.1)
+        assert synced is not None
+        assert synced.show_id
+        path = f"/v1/shows/{synced.show_id}"
+        while opened.request("GET", path).status_code != 200 and time.monotonic() < deadline:
+            time.sleep(0.1)  # the server's own projector publishes the show shortly
+        show = opened.request("GET", path).json()
+        assert show["episodes"]["total"] == 3
+    finally:
+        opened.close()
