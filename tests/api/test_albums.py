@@ -214,9 +214,11 @@ def test_albums_by_upc(catalog: Catalog) -> None:
     assert [a["id"] for a in albums] == [catalog.albums[NORTHERN_LIGHTS]]
     assert albums[0]["tracks"]["total"] == 4
     assert client.json("/v1/albums?upc=842100000203") == {"albums": []}
-    message = client.error("GET", "/v1/albums?upc=842100000013", 400)
+    # A wrong check digit is looked up as delivered: real senders' releases carry them.
+    assert client.json("/v1/albums?upc=842100000013") == {"albums": []}
+    message = client.error("GET", "/v1/albums?upc=abc", 400)
     assert "upc" in message
-    client.error("GET", "/v1/albums?upc=abc", 400)
+    client.error("GET", "/v1/albums?upc=84210000001", 400)
 
 
 def test_unknown_album_is_404_everywhere(catalog: Catalog) -> None:
