@@ -1,4 +1,5 @@
-"""The ASGI application: routing, lifespan, conditional GET, metrics and error mapping.
+"""The HTTP application (ASGI, and granian's RSGI): routing, lifespan, conditional GET,
+metrics and error mapping.
 
 Kept deliberately thin: the hot read path is a dict lookup, a few byte concatenations
 and one hash for the ETag. Any exception a handler did not expect becomes a logged 500
@@ -9,11 +10,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from liner.api.catalog import CatalogApi
-from liner.api.http import NO_STORE, ApiError, Request, Response, etag_matches
+from liner.api.http import NO_STORE, ApiError, Request, Response, etag_matches, parse_query
 from liner.api.metrics import HttpMetrics
 from liner.catalog.serving import etag_of
 from liner.ingest.rss.scheduler import BackgroundScheduler, start_in_process
@@ -148,58 +149,52 @@ class LinerApp:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    async def _read_body(self, request: Request, receive: Receive) -> None:
+    async def _read_body(self, request: Request, chunks: AsyncIterator[bytes]) -> None:
         assert self.runtime is not None
         limit = self.runtime.settings.max_body_bytes
         declared = request.headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             raise ApiError(413, f"request body larger than {limit} bytes")
-        chunks = []
+        received = []
         size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                break
-            chunk = message.get("body", b"")
+        async for chunk in chunks:
             size += len(chunk)
             if size > limit:
                 raise ApiError(413, f"request body larger than {limit} bytes")
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        request.body = b"".join(chunks)
+            received.append(chunk)
+        request.body = b"".join(received)
 
-    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = time.perf_counter()
+    async def _dispatch(
+        self, request: Request, uri_length: int, body: Callable[[], AsyncIterator[bytes]]
+    ) -> tuple[str, Response]:
+        """The route and the response for a parsed request, whatever the server."""
         route = "unmatched"
-        method = scope.get("method", "GET")
-        request: Request | None = None
         try:
             if self.runtime is None:
                 self.start()
-            request = Request.from_scope(scope)
-            if len(scope.get("raw_path") or b"") > 8192:
+            if uri_length > 8192:
                 raise ApiError(414, "request URI too long")
             route, handler, args = self._resolve(request.path)
-            writes = route.startswith("/v1/ingest/")
-            if writes:
-                if method != "POST":
+            if route.startswith("/v1/ingest/"):
+                if request.method != "POST":
                     raise ApiError(405, "method not allowed")
-                await self._read_body(request, receive)
-            elif method not in ("GET", "HEAD"):
+                await self._read_body(request, body())
+            elif request.method not in ("GET", "HEAD"):
                 raise ApiError(405, "method not allowed")
             response = await handler(request, *args)
         except ApiError as exc:
             response = exc.response()
         except Exception:
-            log.exception("unhandled error", extra={"path": scope.get("path")})
+            log.exception("unhandled error", extra={"path": request.path})
             response = ApiError(500, "internal error").response()
-        await self._send(request, response, method, send)
-        self.metrics.observe(route, method, response.status, time.perf_counter() - started)
+        return route, response
 
-    async def _send(
-        self, request: Request | None, response: Response, method: str, send: Send
-    ) -> None:
+    @staticmethod
+    def _finish(
+        request: Request | None, response: Response, method: str
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """Status, headers and body to send: the ETag, 304 on a matching If-None-Match,
+        and no body for HEAD (``content-length`` is left to the caller)."""
         headers = [(b"content-type", response.content_type)]
         body = response.body
         status = response.status
@@ -214,12 +209,67 @@ class LinerApp:
                 body = b""
                 headers = [h for h in headers if h[0] != b"content-type"]
         headers.extend(response.headers)
+        return status, headers, body
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        method = scope.get("method", "GET")
+        request: Request | None = None
+        try:
+            request = Request.from_scope(scope)
+        except ApiError as exc:
+            route, response = "unmatched", exc.response()
+        else:
+
+            async def body() -> AsyncIterator[bytes]:
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return
+                    yield message.get("body", b"")
+                    if not message.get("more_body", False):
+                        return
+
+            uri_length = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"")
+            route, response = await self._dispatch(request, uri_length, body)
+        status, headers, content = self._finish(request, response, method)
         if status != 304:
-            headers.append((b"content-length", str(len(body)).encode()))
-        if method == "HEAD":
-            body = b""
+            headers.append((b"content-length", str(len(content)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send({"type": "http.response.body", "body": b"" if method == "HEAD" else content})
+        self.metrics.observe(route, method, status, time.perf_counter() - started)
+
+    # RSGI: granian's own interface, one call per response instead of two ASGI messages.
+
+    def __rsgi_init__(self, loop: object) -> None:
+        self.start()
+
+    def __rsgi_del__(self, loop: object) -> None:
+        self.stop()
+
+    async def __rsgi__(self, scope: Any, protocol: Any) -> None:
+        if scope.proto != "http":
+            return
+        started = time.perf_counter()
+        method: str = scope.method
+        path: str = scope.path
+        query: str = scope.query_string
+        headers = {k.encode("latin-1"): v.encode("latin-1") for k, v in scope.headers.items()}
+        request = Request(method, path, parse_query(query), headers)
+
+        async def body() -> AsyncIterator[bytes]:
+            async for chunk in protocol:
+                yield chunk
+
+        route, response = await self._dispatch(request, len(path) + len(query), body)
+        status, out, content = self._finish(request, response, method)
+        if method == "HEAD" and status != 304:
+            out.append((b"content-length", str(len(content)).encode()))
+            content = b""
+        protocol.response_bytes(
+            status, [(k.decode("latin-1"), v.decode("latin-1")) for k, v in out], content
+        )
+        self.metrics.observe(route, method, status, time.perf_counter() - started)
 
 
 def create_app() -> LinerApp:

@@ -45,25 +45,13 @@ class Request:
 
     @classmethod
     def from_scope(cls, scope: dict[str, object]) -> Request:
+        """From an ASGI scope."""
         raw_query = scope.get("query_string") or b""
         assert isinstance(raw_query, bytes)
-        query: dict[str, str] = {}
-        if raw_query:
-            try:
-                text = raw_query.decode("utf-8")
-            except UnicodeDecodeError:
-                raise ApiError(400, "query string is not valid UTF-8") from None
-            if "%" in text or "+" in text or ";" in text:
-                pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=False)
-            else:
-                # Nothing to unquote (the usual ``market=SE&ids=...``): split by hand.
-                pairs = [
-                    (key, value)
-                    for key, _, value in (part.partition("=") for part in text.split("&"))
-                    if key or value
-                ]
-            for key, value in pairs:
-                query.setdefault(key, value)
+        try:
+            text = raw_query.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ApiError(400, "query string is not valid UTF-8") from None
         headers: dict[bytes, bytes] = {}
         raw_headers = scope.get("headers") or []
         assert isinstance(raw_headers, list)
@@ -73,7 +61,26 @@ class Request:
         path = scope.get("path", "/")
         assert isinstance(method, str)
         assert isinstance(path, str)
-        return cls(method, path, query, headers)
+        return cls(method, path, parse_query(text), headers)
+
+
+def parse_query(text: str) -> dict[str, str]:
+    """Query parameters, the first of each name kept."""
+    if not text:
+        return {}
+    if "%" in text or "+" in text or ";" in text:
+        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=False)
+    else:
+        # Nothing to unquote (the usual ``market=SE&ids=...``): split by hand.
+        pairs = [
+            (key, value)
+            for key, _, value in (part.partition("=") for part in text.split("&"))
+            if key or value
+        ]
+    query: dict[str, str] = {}
+    for key, value in pairs:
+        query.setdefault(key, value)
+    return query
 
 
 @dataclass(slots=True)
