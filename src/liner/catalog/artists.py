@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,6 +37,10 @@ def match_key(record: ArtistRecord, owner: str) -> str:
     return f"name:{owner}:{' '.join(record.name.casefold().split())}"
 
 
+def _images(record: ArtistRecord) -> list[dict[str, Any]]:
+    return [{"url": i.url, "width": i.width, "height": i.height} for i in record.images]
+
+
 def artist_hash(artist: Artist) -> str:
     return content_hash(
         {
@@ -54,11 +61,48 @@ class ArtistResolver:
         self._owner = owner
         self._provenance = provenance
         self._resolved: dict[str, Artist] = {}
+        self._prefetched: dict[str, Artist | None] = {}
+        self._applied: dict[Artist, set[ArtistRecord]] = {}
+        """The records applied to each resolved artist in this transaction."""
         self.changed: dict[int, Artist] = {}
+
+    def prefetch(self, records: Iterable[ArtistRecord]) -> None:
+        """Look up, in a few queries, the artists these records match by key (and what
+        they were merged into), so that resolving them later needs no query each."""
+        keys = {match_key(record, self._owner) for record in records}
+        keys -= self._resolved.keys() | self._prefetched.keys()
+        if not keys:
+            return
+        found = {
+            artist.match_key: artist
+            for artist in self._session.scalars(select(Artist).where(Artist.match_key.in_(keys)))
+        }
+        targets: dict[str, Artist] = {}
+        if found:
+            rows = self._session.execute(
+                select(IdRedirect.from_public_id, IdRedirect.to_public_id).where(
+                    IdRedirect.entity_type == "artist",
+                    IdRedirect.from_public_id.in_([a.public_id for a in found.values()]),
+                )
+            ).all()
+            redirects = {row[0]: row[1] for row in rows}
+            if redirects:
+                kept = self._session.scalars(
+                    select(Artist).where(Artist.public_id.in_(set(redirects.values())))
+                )
+                by_public_id = {artist.public_id: artist for artist in kept}
+                targets = {source: by_public_id[target] for source, target in redirects.items()}
+        for key in keys:
+            artist = found.get(key)
+            if artist is not None:
+                artist = targets.get(artist.public_id, artist)
+            self._prefetched[key] = artist
 
     def resolve(self, record: ArtistRecord) -> Artist:
         key = match_key(record, self._owner)
         artist = self._resolved.get(key)
+        if artist is not None and self._holds(artist, record):
+            return artist
         if artist is None:
             artist = self._find(record, key)
             if artist is None:
@@ -74,12 +118,28 @@ class ArtistResolver:
                 self._session.add(artist)
             self._resolved[key] = artist
         self._enrich(artist, record)
+        self._applied.setdefault(artist, set()).add(record)
         return artist
 
+    def _holds(self, artist: Artist, record: ArtistRecord) -> bool:
+        """Whether applying ``record`` again would change nothing. Enriching only ever
+        adds names, ids and genres, so once a record was applied in this transaction
+        only the fields it replaces (the name, the images) can have moved since."""
+        return (
+            record in self._applied.get(artist, ())
+            and artist.name == record.name
+            and (not record.images or artist.images == _images(record))
+        )
+
     def _find(self, record: ArtistRecord, key: str) -> Artist | None:
-        found = self._session.scalars(select(Artist).where(Artist.match_key == key)).first()
+        if key in self._prefetched:
+            found = self._prefetched[key]
+        else:
+            found = self._session.scalars(select(Artist).where(Artist.match_key == key)).first()
+            if found is not None:
+                found = self._merged_into(found)
         if found is not None:
-            return self._merged_into(found)
+            return found
         for ext in record.ids:
             if ext.namespace in STRONG_NAMESPACES or ext.namespace.startswith("proprietary:"):
                 found = self._session.scalars(
@@ -126,9 +186,7 @@ class ArtistResolver:
             if genre not in artist.genres:
                 artist.genres = [*artist.genres, genre]
         if record.images:
-            artist.images = [
-                {"url": i.url, "width": i.width, "height": i.height} for i in record.images
-            ]
+            artist.images = _images(record)
         after = artist_hash(artist)
         if after != before:
             artist.content_hash = after

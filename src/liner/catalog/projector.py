@@ -12,17 +12,16 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Row, delete, func, select
+from sqlalchemy import Row, Table, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from liner.catalog.discographies import Discographies
 from liner.catalog.documents import (
     Links,
     album_prefix,
-    artist_document,
     dumps,
     prefix_of,
     show_base,
@@ -32,13 +31,11 @@ from liner.catalog.documents import (
     track_document,
 )
 from liner.catalog.markets import MARKETS, available_markets
-from liner.catalog.merges import redirect_target
 from liner.catalog.releases import next_boundary
 from liner.catalog.shows import sha
 from liner.kit.db import lock_writes
 from liner.models import (
     Artist,
-    ArtistCreditRow,
     Episode,
     OutboxRow,
     ProjectorState,
@@ -86,13 +83,15 @@ def write_documents(session: Session, documents: dict[str, bytes | None], seq: i
     dialect = session.get_bind().dialect.name
     rows = [{"key": k, "body": v, "seq": seq} for k, v in documents.items()]
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table: Table = ReadDocument.__table__  # type: ignore[assignment]
+    statement = insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=["key"],
+        set_={"body": statement.excluded.body, "seq": statement.excluded.seq},
+    )
+    # One cached statement, executed for many rows: no SQL to compile per batch.
     for start in range(0, len(rows), 500):
-        statement = insert(ReadDocument).values(rows[start : start + 500])
-        statement = statement.on_conflict_do_update(
-            index_elements=["key"],
-            set_={"body": statement.excluded.body, "seq": statement.excluded.seq},
-        )
-        session.execute(statement)
+        session.execute(statement, rows[start : start + 500])
 
 
 class DocumentBuilder:
@@ -128,8 +127,9 @@ class DocumentBuilder:
                     self._album(release, work)
         for show_id in sorted(work.shows):
             self._show(show_id)
-        for artist_id in sorted(work.artists):
-            self._artist(artist_id)
+        Discographies(self._session, self._links, self._now).build(
+            sorted(work.artists), self.documents
+        )
         self._isrcs(sorted(work.isrcs))
         self._upcs(sorted(work.upcs))
         return self.documents
@@ -249,64 +249,6 @@ class DocumentBuilder:
                 if market not in markets and market not in links:
                     links[market] = sibling.public_id
         return links
-
-    def _artist(self, artist_id: int) -> None:
-        artist = self._session.get(Artist, artist_id)
-        if artist is None:
-            return
-        merged_into = redirect_target(self._session, "artist", artist.public_id)
-        if merged_into is not None:
-            redirect = dumps({"k": "redirect", "to": merged_into})
-            self.documents[f"artist:{artist.public_id}"] = redirect
-            self.documents[f"artist_albums:{artist.public_id}"] = redirect
-            return
-        self.documents[f"artist:{artist.public_id}"] = dumps(
-            {"k": "artist", "b": dumps(artist_document(artist, self._links)).decode()}
-        )
-        credited = self._session.execute(
-            select(ArtistCreditRow.release_id, func.min(ArtistCreditRow.track_id))
-            .where(ArtistCreditRow.artist_id == artist_id)
-            .group_by(ArtistCreditRow.release_id)
-        ).all()
-        release_level = set(
-            self._session.scalars(
-                select(ArtistCreditRow.release_id).where(
-                    ArtistCreditRow.artist_id == artist_id, ArtistCreditRow.track_id.is_(None)
-                )
-            )
-        )
-        release_ids = [row[0] for row in credited]
-        releases = self._session.scalars(
-            select(Release)
-            .where(Release.id.in_(release_ids), Release.status == "active")
-            .options(
-                selectinload(Release.credits),
-                selectinload(Release.availability),
-                selectinload(Release.tracks).selectinload(Track.availability),
-            )
-        ).all()
-        entries: list[tuple[str, str, dict[str, Any]]] = []
-        for release in releases:
-            active = [t for t in release.tracks if t.status == "active"]
-            markets = available_markets(release.availability, self._now)
-            if not release.availability:
-                markets = sorted(
-                    {m for t in active for m in available_markets(t.availability, self._now)}
-                )
-            album = simplified_album(release, self._links, markets, len(active))
-            group = album["album_type"] if release.id in release_level else "appears_on"
-            album["album_group"] = group
-            entries.append((album["release_date"], release.public_id, album))
-        entries.sort(key=lambda e: (e[0], e[1]), reverse=True)
-        self.documents[f"artist_albums:{artist.public_id}"] = dumps(
-            {
-                "k": "artist_albums",
-                "i": [
-                    {"g": a["album_group"], "b": dumps(a).decode(), "m": a["available_markets"]}
-                    for _, _, a in entries
-                ],
-            }
-        )
 
     def _isrcs(self, isrcs: list[str]) -> None:
         """The ``isrc:`` lookups, one query per chunk of ISRCs."""

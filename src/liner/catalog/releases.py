@@ -1,22 +1,33 @@
-"""Writing a release aggregate (the release, its tracks, credits, deals, assets)."""
+"""Writing a release aggregate (the release, its tracks, credits, deals, assets).
+
+The release and the tracks that already exist are ORM objects; the rows a write only
+adds (new tracks, credits, contributors, deals, assets, relink groups, outbox rows) are
+inserted with one executemany per table, which is far cheaper than the unit of work.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from liner.catalog.artists import ArtistResolver
-from liner.catalog.hashing import content_hash
+from liner.catalog.release_content import display_name, release_hash, track_hash, track_key
+from liner.catalog.release_rows import (
+    asset_params,
+    availability_params,
+    moments,
+    row_moments,
+    table_of,
+)
 from liner.ingest.records import (
     ArtistCredit,
     ArtistRecord,
-    Availability,
-    FileAsset,
     ReleaseRecord,
     TrackRecord,
 )
@@ -36,6 +47,8 @@ from liner.models import (
 )
 from liner.models.base import utcnow
 
+__all__ = ["ReleaseWriter", "WriteResult", "next_boundary", "track_key"]
+
 
 @dataclass(slots=True)
 class WriteResult:
@@ -52,144 +65,50 @@ class WriteResult:
     that an older message arriving later is still recognised as stale."""
 
 
-def _availability_json(items: tuple[Availability, ...]) -> list[dict[str, Any]]:
-    return [
-        {
-            "territories": sorted(a.territories),
-            "excluded": sorted(a.excluded_territories),
-            "start": a.start,
-            "end": a.end,
-            "models": sorted(a.commercial_models),
-            "uses": sorted(a.use_types),
-            "takedown": a.takedown,
-            "preorder": a.preorder_start,
-        }
-        for a in items
-    ]
+class _Window(Protocol):
+    @property
+    def start_at(self) -> datetime | None: ...
+    @property
+    def end_at(self) -> datetime | None: ...
+    @property
+    def preorder_start_at(self) -> datetime | None: ...
 
 
-def _artist_json(artist: ArtistRecord) -> list[Any]:
-    """Everything a delivery says about an artist, so that a redelivery that only enriches
-    an artist (a name in another script, an id, an image) is not taken as unchanged."""
-    return [
-        artist.name,
-        sorted((e.namespace, e.value) for e in artist.ids),
-        [(n.name, n.language_script) for n in artist.names],
-        list(artist.genres),
-        [(i.url, i.width, i.height) for i in artist.images],
-    ]
-
-
-def _credits_json(credits: tuple[ArtistCredit, ...]) -> list[Any]:
-    return [(c.join_phrase, c.role, _artist_json(c.artist)) for c in credits]
-
-
-def _assets_json(assets: tuple[FileAsset, ...]) -> list[Any]:
-    return [(a.kind, a.uri, a.hash_algorithm, a.hash_value, a.size) for a in assets]
-
-
-def release_hash(record: ReleaseRecord) -> str:
-    return content_hash(
-        {
-            "title": record.title,
-            "version": record.version_title,
-            "type": record.release_type.value,
-            "upc": record.upc,
-            "grid": record.grid,
-            "catno": record.catalog_number,
-            "ids": sorted((e.namespace, e.value) for e in record.ids),
-            "credits": _credits_json(record.artists),
-            "label": record.label,
-            "p": record.p_line,
-            "c": record.c_line,
-            "date": record.release_date.isoformat() if record.release_date else None,
-            "original": (
-                record.original_release_date.isoformat() if record.original_release_date else None
-            ),
-            "genres": list(record.genres),
-            "pw": record.parental_warning,
-            "images": [(i.url, i.width, i.height) for i in record.images],
-            "availability": _availability_json(record.availability),
-            "assets": _assets_json(record.assets),
-            "tracks": [track_key(t) for t in record.tracks],
-        }
-    )
-
-
-def track_key(record: TrackRecord) -> str:
-    if record.isrc:
-        return f"isrc:{record.isrc}"
-    return f"pos:{record.disc_number}:{record.track_number}"
-
-
-def track_hash(record: TrackRecord) -> str:
-    return content_hash(
-        {
-            "title": record.title,
-            "version": record.version_title,
-            "disc": record.disc_number,
-            "position": record.track_number,
-            "isrc": record.isrc,
-            "duration": record.duration_ms,
-            "explicit": record.explicit,
-            "credits": _credits_json(record.artists),
-            "contributors": [
-                (c.role, c.user_defined_role, _artist_json(c.artist)) for c in record.contributors
-            ],
-            "preview": record.preview_url,
-            "genres": list(record.genres),
-            "availability": _availability_json(record.availability),
-            "assets": _assets_json(record.assets),
-            "ref": record.source_ref,
-        }
-    )
-
-
-def display_name(credits: tuple[ArtistCredit, ...]) -> str:
-    return "".join(
-        c.artist.name + (c.join_phrase if i < len(credits) - 1 else "")
-        for i, c in enumerate(credits)
-    )
-
-
-def _availability_rows(items: tuple[Availability, ...]) -> list[AvailabilityRow]:
-    return [
-        AvailabilityRow(
-            territories=sorted(a.territories),
-            excluded_territories=sorted(a.excluded_territories),
-            start_at=a.start,
-            end_at=a.end,
-            commercial_models=list(a.commercial_models),
-            use_types=list(a.use_types),
-            takedown=a.takedown,
-            preorder_start_at=a.preorder_start,
-        )
-        for a in items
-    ]
-
-
-def _asset_rows(assets: tuple[FileAsset, ...]) -> list[AssetRow]:
-    return [
-        AssetRow(
-            kind=a.kind,
-            uri=a.uri,
-            hash_algorithm=a.hash_algorithm,
-            hash_value=a.hash_value,
-            size=a.size,
-        )
-        for a in assets
-    ]
-
-
-def next_boundary(rows: list[AvailabilityRow], now: datetime) -> datetime | None:
-    """The next future instant at which any deal starts or ends."""
-    instants = [
-        moment
-        for row in rows
-        for moment in (row.start_at, row.end_at, row.preorder_start_at)
-        if moment is not None and moment > now
-    ]
+def _earliest_after(moments: Iterable[datetime | None], now: datetime) -> datetime | None:
+    instants = [moment for moment in moments if moment is not None and moment > now]
     return min(instants) if instants else None
+
+
+def next_boundary(rows: Sequence[_Window], now: datetime) -> datetime | None:
+    """The next future instant at which any deal starts or ends."""
+    return _earliest_after(
+        (moment for row in rows for moment in (row.start_at, row.end_at, row.preorder_start_at)),
+        now,
+    )
+
+
+@dataclass(slots=True)
+class _TrackPlan:
+    """One delivered track: its key, its content hash and the row it updates, if any."""
+
+    record: TrackRecord
+    key: str
+    new_hash: str
+    existing: Track | None
+
+    @property
+    def changed(self) -> bool:
+        track = self.existing
+        return track is None or track.content_hash != self.new_hash or track.status != "active"
+
+
+@dataclass(slots=True)
+class _Written:
+    """What a write leaves behind, for the outbox and the next deal boundary."""
+
+    artists: set[int] = field(default_factory=set)
+    moments: list[datetime | None] = field(default_factory=list)
+    isrcs: set[str] = field(default_factory=set)
 
 
 class ReleaseWriter:
@@ -232,6 +151,20 @@ class ReleaseWriter:
                 location="upc",
             )
 
+    def _plan(self, release: Release, record: ReleaseRecord) -> list[_TrackPlan]:
+        existing = {t.track_key: t for t in release.tracks}
+        seen: set[str] = set()
+        plans = []
+        for track_record in record.tracks:
+            key = track_key(track_record)
+            if key in seen:
+                raise InputError(
+                    f"two tracks share the key {key}", code="duplicate_track", location=key
+                )
+            seen.add(key)
+            plans.append(_TrackPlan(track_record, key, track_hash(track_record), existing.get(key)))
+        return plans
+
     def upsert(self, record: ReleaseRecord) -> WriteResult:
         key = record.natural_key()
         if key is None:
@@ -257,8 +190,8 @@ class ReleaseWriter:
             )
             self._session.add(release)
             self._session.flush()
-            # A new release has no children yet: say so, so that assigning them does
-            # not query for the old ones.
+            # A new release has no children yet: say so, so that reading them does not
+            # query for the old ones.
             for name in ("tracks", "credits", "availability", "assets", "external_ids"):
                 set_committed_value(release, name, [])
         else:
@@ -270,82 +203,111 @@ class ReleaseWriter:
         release.message_created_at = self._provenance.message_created_at
         result = WriteResult("unchanged", "album", release.public_id)
         release_changed = created or release.content_hash != new_hash or release.status != "active"
-        if release_changed:
-            self._apply_release_fields(release, record, new_hash)
-        track_changes = self._apply_tracks(release, record)
-        if track_changes:
-            release_changed = True
-        if not release_changed:
+        plans = self._plan(release, record)
+        delivered = {plan.key for plan in plans}
+        removed = [
+            t for t in release.tracks if t.track_key not in delivered and t.status == "active"
+        ]
+        if not release_changed and not removed and not any(plan.changed for plan in plans):
             result.newer_message = not created and (
                 self._provenance.message_created_at > previous_message_at
             )
             return result
-        self._session.flush()
+        self._artists.prefetch(self._artists_named(record, release_changed, plans))
+        written = _Written()
+        if release_changed:
+            self._apply_release_fields(release, record, new_hash, written)
+        else:
+            written.artists.update(c.artist_id for c in release.credits)
+            written.moments += row_moments(release.availability)
+        track_changes = self._apply_tracks(release, plans, removed, written)
         now = utcnow()
-        all_availability = list(release.availability) + [
-            row for track in release.tracks for row in track.availability
-        ]
-        release.availability_changes_at = next_boundary(all_availability, now)
+        release.availability_changes_at = _earliest_after(written.moments, now)
         release.revision += 1
         release.updated_at = now
         release.provenance_id = self._provenance.id
-        related["artists"].update(str(c.artist_id) for c in release.credits)
-        related["artists"].update(
-            str(c.artist_id) for t in release.tracks if t.status == "active" for c in t.credits
-        )
+        related["artists"].update(str(a) for a in written.artists)
         if release.upc:
             related["upcs"].add(release.upc)
-        related["isrcs"].update(t.isrc for t in release.tracks if t.isrc)
-        outbox = [
-            OutboxRow(
-                entity_type="album",
-                public_id=release.public_id,
-                revision=release.revision,
-                operation="upsert",
-                aggregate_type="album",
-                aggregate_id=release.id,
-                related={name: sorted(values) for name, values in related.items()},
-            )
+        related["isrcs"].update(written.isrcs)
+        outbox: list[dict[str, Any]] = [
+            {
+                "entity_type": "album",
+                "public_id": release.public_id,
+                "revision": release.revision,
+                "operation": "upsert",
+                "aggregate_type": "album",
+                "aggregate_id": release.id,
+                "related": {name: sorted(values) for name, values in related.items()},
+            }
         ]
         result.changed.append(("album", release.public_id, "upsert"))
-        for track, operation in track_changes:
+        for public_id, revision, operation in track_changes:
             outbox.append(
-                OutboxRow(
-                    entity_type="track",
-                    public_id=track.public_id,
-                    revision=track.revision,
-                    operation=operation,
-                    aggregate_type="album",
-                    aggregate_id=release.id,
-                    related={},
-                )
+                {
+                    "entity_type": "track",
+                    "public_id": public_id,
+                    "revision": revision,
+                    "operation": operation,
+                    "aggregate_type": "album",
+                    "aggregate_id": release.id,
+                    "related": {},
+                }
             )
-            result.changed.append(("track", track.public_id, operation))
-        outbox.extend(self._artists.outbox_rows())
+            result.changed.append(("track", public_id, operation))
+        outbox.extend(
+            {
+                "entity_type": row.entity_type,
+                "public_id": row.public_id,
+                "revision": row.revision,
+                "operation": row.operation,
+                "aggregate_type": row.aggregate_type,
+                "aggregate_id": row.aggregate_id,
+                "related": row.related,
+            }
+            for row in self._artists.outbox_rows()
+        )
         result.changed.extend(
             ("artist", a.public_id, "upsert") for a in self._artists.changed.values()
         )
-        self._session.add_all(outbox)
+        # Flush the ORM's changes (changed tracks, new artists' names) before the outbox.
+        self._session.flush()
+        self._session.execute(insert(table_of(OutboxRow)), outbox)
         result.status = "created" if created else "updated"
         return result
 
-    def _credit_rows(self, credits: tuple[ArtistCredit, ...]) -> list[ArtistCreditRow]:
+    @staticmethod
+    def _artists_named(
+        record: ReleaseRecord, release_changed: bool, plans: list[_TrackPlan]
+    ) -> list[ArtistRecord]:
+        named = [c.artist for c in record.artists] if release_changed else []
+        for plan in plans:
+            if plan.changed:
+                named += [c.artist for c in plan.record.artists]
+                named += [c.artist for c in plan.record.contributors]
+        return named
+
+    def _credit_params(
+        self, credits: tuple[ArtistCredit, ...], release_id: int
+    ) -> list[dict[str, Any]]:
         rows = []
         for position, credit in enumerate(credits):
             artist = self._artists.resolve(credit.artist)
             rows.append(
-                ArtistCreditRow(
-                    artist=artist,
-                    artist_id=artist.id,
-                    position=position,
-                    credited_name=credit.artist.name,
-                    join_phrase=credit.join_phrase,
-                    role=credit.role,
-                )
+                {
+                    "release_id": release_id,
+                    "artist_id": artist.id,
+                    "position": position,
+                    "credited_name": credit.artist.name,
+                    "join_phrase": credit.join_phrase,
+                    "role": credit.role,
+                }
             )
         return rows
 
-    def _apply_release_fields(self, release: Release, record: ReleaseRecord, new_hash: str) -> None:
+    def _apply_release_fields(
+        self, release: Release, record: ReleaseRecord, new_hash: str, written: _Written
+    ) -> None:
         release.status = "active"
         release.content_hash = new_hash
         release.release_type = record.release_type.value
@@ -375,14 +337,33 @@ class ReleaseWriter:
         wanted = dict.fromkeys((e.namespace, e.value) for e in record.ids)
         kept = [row for row in release.external_ids if (row.namespace, row.value) in wanted]
         have = {(row.namespace, row.value) for row in kept}
-        release.external_ids = kept + [
-            ReleaseExternalId(namespace=namespace, value=value)
-            for namespace, value in wanted
-            if (namespace, value) not in have
-        ]
-        release.credits = self._credit_rows(record.artists)
-        release.availability = _availability_rows(record.availability)
-        release.assets = _asset_rows(record.assets)
+        if len(kept) != len(release.external_ids) or len(have) != len(wanted):
+            release.external_ids = kept + [
+                ReleaseExternalId(namespace=namespace, value=value)
+                for namespace, value in wanted
+                if (namespace, value) not in have
+            ]
+        # The release's own credits, deals and assets are replaced (its tracks' stay).
+        for entity, rows in (
+            (ArtistCreditRow, release.credits),
+            (AvailabilityRow, release.availability),
+            (AssetRow, release.assets),
+        ):
+            if rows:
+                table = table_of(entity)
+                self._session.execute(delete(table).where(table.c.id.in_([row.id for row in rows])))
+        credits = self._credit_params(record.artists, release.id)
+        for row in credits:
+            row["track_id"] = None
+        self._insert(ArtistCreditRow, credits)
+        self._insert(AvailabilityRow, availability_params(record.availability, release.id, None))
+        self._insert(AssetRow, asset_params(record.assets, release.id, None))
+        written.artists.update(row["artist_id"] for row in credits)
+        written.moments += moments(record.availability)
+
+    def _insert(self, entity: Any, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self._session.execute(insert(table_of(entity)), rows)
 
     def _relink_groups(self, isrcs: set[str]) -> dict[str, int]:
         """The relink group of each ISRC (one per recording), created where missing."""
@@ -394,86 +375,145 @@ class ReleaseWriter:
         found: dict[str, int] = {row[0]: row[1] for row in rows}
         missing = sorted(isrcs - found.keys())
         if missing:
-            groups = [RelinkGroup(key=isrc) for isrc in missing]
-            self._session.add_all(groups)
-            self._session.flush()
-            found.update((g.key, g.id) for g in groups)
+            table = table_of(RelinkGroup)
+            created = self._session.execute(
+                insert(table).returning(table.c.key, table.c.id), [{"key": k} for k in missing]
+            ).all()
+            found.update((row[0], row[1]) for row in created)
         return found
 
-    def _apply_tracks(self, release: Release, record: ReleaseRecord) -> list[tuple[Track, str]]:
-        existing = {t.track_key: t for t in release.tracks}
-        self._groups = self._relink_groups({t.isrc for t in record.tracks if t.isrc})
-        seen: set[str] = set()
-        changes: list[tuple[Track, str]] = []
-        for track_record in record.tracks:
-            key = track_key(track_record)
-            if key in seen:
-                raise InputError(
-                    f"two tracks share the key {key}", code="duplicate_track", location=key
+    def _apply_tracks(
+        self, release: Release, plans: list[_TrackPlan], removed: list[Track], written: _Written
+    ) -> list[tuple[str, int, str]]:
+        """Write the delivered tracks that changed and retire the ones no longer
+        delivered; returns (public id, revision, operation) of each track that moved."""
+        changed = [plan for plan in plans if plan.changed]
+        self._groups = self._relink_groups({p.record.isrc for p in changed if p.record.isrc})
+        now = utcnow()
+        changes: list[tuple[str, int, str]] = []
+        new_tracks: list[dict[str, Any]] = []
+        children: list[tuple[str, TrackRecord, list[dict[str, Any]], list[dict[str, Any]]]] = []
+        for plan in changed:
+            track_record = plan.record
+            track = plan.existing
+            public_id = new_public_id() if track is None else track.public_id
+            credits = self._credit_params(track_record.artists, release.id)
+            contributors = []
+            for position, contributor in enumerate(track_record.contributors):
+                artist = self._artists.resolve(contributor.artist)
+                contributors.append(
+                    {
+                        "artist_id": artist.id,
+                        "position": position,
+                        "role": contributor.role,
+                        "user_defined_role": contributor.user_defined_role,
+                    }
                 )
-            seen.add(key)
-            new_hash = track_hash(track_record)
-            track = existing.get(key)
-            if track is not None and track.content_hash == new_hash and track.status == "active":
-                continue
+            fields = self._track_fields(track_record, plan.new_hash)
             if track is None:
-                track = Track(public_id=new_public_id(), track_key=key, revision=0)
-                release.tracks.append(track)
-            self._apply_track_fields(release, track, track_record, new_hash)
-            changes.append((track, "upsert"))
-        for key, track in existing.items():
-            if key not in seen and track.status == "active":
-                track.status = "removed"
+                fields.update(
+                    public_id=public_id,
+                    track_key=plan.key,
+                    release_id=release.id,
+                    revision=1,
+                    created_at=now,
+                    updated_at=now,
+                    provenance_id=self._provenance.id,
+                )
+                new_tracks.append(fields)
+                changes.append((public_id, 1, "upsert"))
+            else:
+                for name, value in fields.items():
+                    setattr(track, name, value)
                 track.revision += 1
-                track.updated_at = utcnow()
+                track.updated_at = now
                 track.provenance_id = self._provenance.id
-                changes.append((track, "delete"))
+                changes.append((public_id, track.revision, "upsert"))
+            children.append((plan.key, track_record, credits, contributors))
+            written.artists.update(row["artist_id"] for row in credits)
+            written.moments += moments(track_record.availability)
+            if track_record.isrc:
+                written.isrcs.add(track_record.isrc)
+        for plan in plans:
+            track = plan.existing
+            if track is not None and not plan.changed:
+                # Unchanged and active: what it had stays.
+                written.artists.update(c.artist_id for c in track.credits)
+                written.moments += row_moments(track.availability)
+        for track in removed:
+            track.status = "removed"
+            track.revision += 1
+            track.updated_at = utcnow()
+            track.provenance_id = self._provenance.id
+            changes.append((track.public_id, track.revision, "delete"))
+        delivered = {plan.key for plan in plans}
+        for track in release.tracks:
+            # Tracks no longer delivered keep their deals, which still bound the release.
+            if track.track_key not in delivered:
+                written.moments += row_moments(track.availability)
+            if track.isrc:
+                written.isrcs.add(track.isrc)
+        self._write_children(release, changed, new_tracks, children)
         return changes
 
-    def _apply_track_fields(
-        self, release: Release, track: Track, record: TrackRecord, new_hash: str
+    def _track_fields(self, record: TrackRecord, new_hash: str) -> dict[str, Any]:
+        return {
+            "status": "active",
+            "content_hash": new_hash,
+            "disc_number": record.disc_number,
+            "track_number": record.track_number,
+            "isrc": record.isrc,
+            "title": record.title,
+            "version_title": record.version_title,
+            "duration_ms": record.duration_ms,
+            "explicit": record.explicit,
+            "display_artist": display_name(record.artists or ()),
+            "preview_url": record.preview_url,
+            "genres": list(record.genres),
+            "source_ref": record.source_ref,
+            "relink_group_id": self._groups[record.isrc] if record.isrc else None,
+        }
+
+    def _write_children(
+        self,
+        release: Release,
+        changed: list[_TrackPlan],
+        new_tracks: list[dict[str, Any]],
+        children: list[tuple[str, TrackRecord, list[dict[str, Any]], list[dict[str, Any]]]],
     ) -> None:
-        track.status = "active"
-        track.content_hash = new_hash
-        track.disc_number = record.disc_number
-        track.track_number = record.track_number
-        track.isrc = record.isrc
-        track.title = record.title
-        track.version_title = record.version_title
-        track.duration_ms = record.duration_ms
-        track.explicit = record.explicit
-        track.display_artist = display_name(record.artists or ())
-        track.preview_url = record.preview_url
-        track.genres = list(record.genres)
-        track.source_ref = record.source_ref
-        track.relink_group_id = self._groups[record.isrc] if record.isrc else None
-        credits = self._credit_rows(record.artists)
-        for row in credits:
-            row.release_id = release.id
-        track.credits = credits
-        contributors = []
-        for position, contributor in enumerate(record.contributors):
-            artist = self._artists.resolve(contributor.artist)
-            contributors.append(
-                ContributorRow(
-                    artist=artist,
-                    position=position,
-                    role=contributor.role,
-                    user_defined_role=contributor.user_defined_role,
+        """Insert the new tracks, then replace the credits, contributors, deals and assets
+        of every changed track, one statement per table."""
+        ids = {plan.key: plan.existing.id for plan in changed if plan.existing is not None}
+        if ids:
+            for entity in (ArtistCreditRow, ContributorRow, AvailabilityRow, AssetRow):
+                table = table_of(entity)
+                self._session.execute(
+                    delete(table).where(table.c.track_id.in_(sorted(ids.values())))
                 )
-            )
-        track.contributors = contributors
-        availability = _availability_rows(record.availability)
-        for deal in availability:
-            deal.release_id = release.id
-        track.availability = availability
-        assets = _asset_rows(record.assets)
-        for asset in assets:
-            asset.release_id = release.id
-        track.assets = assets
-        track.revision += 1
-        track.updated_at = utcnow()
-        track.provenance_id = self._provenance.id
+        if new_tracks:
+            table = table_of(Track)
+            inserted = self._session.execute(
+                insert(table).returning(table.c.track_key, table.c.id), new_tracks
+            ).all()
+            ids.update((row[0], row[1]) for row in inserted)
+        credits: list[dict[str, Any]] = []
+        contributors: list[dict[str, Any]] = []
+        deals: list[dict[str, Any]] = []
+        assets: list[dict[str, Any]] = []
+        for key, record, track_credits, track_contributors in children:
+            track_id = ids[key]
+            for row in track_credits:
+                row["track_id"] = track_id
+            for row in track_contributors:
+                row["track_id"] = track_id
+            credits += track_credits
+            contributors += track_contributors
+            deals += availability_params(record.availability, release.id, track_id)
+            assets += asset_params(record.assets, release.id, track_id)
+        self._insert(ArtistCreditRow, credits)
+        self._insert(ContributorRow, contributors)
+        self._insert(AvailabilityRow, deals)
+        self._insert(AssetRow, assets)
 
     def delete(self, key: str) -> WriteResult:
         """Remove a release: its documents go, its row and ids stay so ids never recycle."""
