@@ -4,6 +4,8 @@ that stays, and a rebuilt read model says the same."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import orjson
 import pytest
 from sqlalchemy import select
@@ -12,8 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from liner.catalog.projector import Projector
 from liner.catalog.service import CatalogService
 from liner.catalog.serving import RedirectEntry, StaticEntry
+from liner.ingest.records import Contributor
 from liner.kit.errors import ConflictError, InputError, NotFoundError
-from liner.models import Artist, ArtistCreditRow, IdRedirect, Release
+from liner.models import Artist, ArtistCreditRow, ContributorRow, IdRedirect, Release
 
 from .factories import artist, credit, provenance, release
 from .rows import album_entry, entry, json_of, last_outbox_id, outbox
@@ -89,6 +92,11 @@ def test_later_deliveries_land_on_the_artist_that_stays(
     with sessions() as session:
         assert session.scalar(select(Artist.id).where(Artist.public_id == source)) is not None
         artists = set(session.scalars(select(Artist.public_id).join(ArtistCreditRow)))
+        kept = session.scalars(select(Artist).where(Artist.public_id == target)).one()
+        # The duplicate's spelling does not rename the artist that stays; it is kept as
+        # another of its names.
+        assert kept.name == "Aurora Lane"
+        assert any(n.name.strip() == "AURORA LANE" for n in kept.names)
     assert artists == {target}
 
 
@@ -102,7 +110,13 @@ def test_chained_merges_keep_every_redirect_one_hop(
     third = _artist_id(sessions, "A. Lane")
 
     service.merge_artists(second, first, provenance(minutes=5, kind="operator"))
+    projector.run_until_idle()
     service.merge_artists(first, third, provenance(minutes=6, kind="operator"))
+    projector.run_until_idle()
+
+    # Without a rebuild: the second merge re-projects the first one's redirect too.
+    assert entry(sessions, f"artist:{second}") == RedirectEntry(third)
+    assert entry(sessions, f"artist_albums:{second}") == RedirectEntry(third)
     projector.rebuild()
 
     with sessions() as session:
@@ -128,3 +142,30 @@ def test_bad_merges_are_refused_and_change_nothing(
     with pytest.raises(ConflictError):
         service.merge_artists(target, source, provenance(kind="operator"))
     assert last_outbox_id(sessions) == after > before
+
+
+def test_a_merge_moves_contributions_too(
+    service: CatalogService, projector: Projector, sessions: sessionmaker[Session]
+) -> None:
+    composer = artist("Vera Quill")
+    record = release(artists=(credit(artist("Aurora Lane")),))
+    tracks = tuple(
+        replace(t, contributors=(Contributor(composer, "composer"),)) for t in record.tracks
+    )
+    service.upsert_release(replace(record, tracks=tracks), provenance())
+    other = release(upc=SECOND_UPC, title="Day Drive", artists=(credit(artist("V. Quill")),))
+    service.upsert_release(other, provenance(sender="PADPIDA2099999999X"))
+    source = _artist_id(sessions, "Vera Quill")
+    target = _artist_id(sessions, "V. Quill")
+
+    result = service.merge_artists(source, target, provenance(minutes=5, kind="operator"))
+    projector.run_until_idle()
+
+    with sessions() as session:
+        contributors = set(session.scalars(select(ContributorRow.artist_id)))
+        kept = session.scalars(select(Artist.id).where(Artist.public_id == target)).one()
+        first_album = session.scalars(
+            select(Release.public_id).where(Release.upc == record.upc)
+        ).one()
+    assert contributors == {kept}
+    assert ("album", first_album, "upsert") in result.changed

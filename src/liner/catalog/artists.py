@@ -101,7 +101,7 @@ class ArtistResolver:
     def resolve(self, record: ArtistRecord) -> Artist:
         key = match_key(record, self._owner)
         artist = self._resolved.get(key)
-        if artist is not None and self._holds(artist, record):
+        if artist is not None and self._holds(artist, record, key):
             return artist
         if artist is None:
             artist = self._find(record, key)
@@ -117,17 +117,17 @@ class ArtistResolver:
                 )
                 self._session.add(artist)
             self._resolved[key] = artist
-        self._enrich(artist, record)
+        self._enrich(artist, record, own=artist.match_key == key)
         self._applied.setdefault(artist, set()).add(record)
         return artist
 
-    def _holds(self, artist: Artist, record: ArtistRecord) -> bool:
+    def _holds(self, artist: Artist, record: ArtistRecord, key: str) -> bool:
         """Whether applying ``record`` again would change nothing. Enriching only ever
         adds names, ids and genres, so once a record was applied in this transaction
         only the fields it replaces (the name, the images) can have moved since."""
         return (
             record in self._applied.get(artist, ())
-            and artist.name == record.name
+            and (artist.name == record.name or artist.match_key != key)
             and (not record.images or artist.images == _images(record))
         )
 
@@ -161,10 +161,17 @@ class ArtistResolver:
             select(Artist).where(Artist.public_id == redirect.to_public_id)
         ).one()
 
-    def _enrich(self, artist: Artist, record: ArtistRecord) -> None:
+    def _enrich(self, artist: Artist, record: ArtistRecord, *, own: bool) -> None:
+        """Apply what a delivery says of an artist. ``own``: the record matched the
+        artist by the artist's own key; matched another way (a merged duplicate, a shared
+        ISNI), its name is kept as another name instead of renaming the artist."""
         before = artist.content_hash
-        artist.name = record.name
         known_names = {(n.name, n.language_script) for n in artist.names}
+        if own:
+            artist.name = record.name
+        elif record.name != artist.name and (record.name, None) not in known_names:
+            artist.names.append(ArtistName(position=len(artist.names), name=record.name))
+            known_names.add((record.name, None))
         for localized in record.names:
             if (localized.name, localized.language_script) not in known_names:
                 artist.names.append(

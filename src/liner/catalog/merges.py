@@ -20,10 +20,12 @@ from liner.models import (
     ArtistCreditRow,
     ArtistExternalId,
     ArtistName,
+    ContributorRow,
     IdRedirect,
     OutboxRow,
     Provenance,
     Release,
+    Track,
 )
 from liner.models.base import utcnow
 
@@ -59,20 +61,27 @@ class ArtistMerger:
                     f"artist {public_id} was already merged into {merged_into}",
                     code="artist_already_merged",
                 )
-        release_ids = sorted(
-            set(
-                session.scalars(
-                    select(ArtistCreditRow.release_id).where(ArtistCreditRow.artist_id == source.id)
-                )
+        credited = select(ArtistCreditRow.release_id).where(ArtistCreditRow.artist_id == source.id)
+        contributed = (
+            select(Track.release_id)
+            .join(ContributorRow, ContributorRow.track_id == Track.id)
+            .where(ContributorRow.artist_id == source.id)
+        )
+        release_ids = sorted(set(session.scalars(credited)) | set(session.scalars(contributed)))
+        for table in (ArtistCreditRow, ContributorRow):
+            session.execute(
+                update(table).where(table.artist_id == source.id).values(artist_id=target.id)
+            )
+        self._move_identity(source, target)
+        # Earlier merges into the source now point straight at the target: one hop always,
+        # and their documents are rebuilt to say so.
+        earlier = list(
+            session.scalars(
+                select(Artist)
+                .join(IdRedirect, IdRedirect.from_public_id == Artist.public_id)
+                .where(IdRedirect.entity_type == "artist", IdRedirect.to_public_id == source_id)
             )
         )
-        session.execute(
-            update(ArtistCreditRow)
-            .where(ArtistCreditRow.artist_id == source.id)
-            .values(artist_id=target.id)
-        )
-        self._move_identity(source, target)
-        # Earlier merges into the source now point straight at the target: one hop always.
         session.execute(
             update(IdRedirect)
             .where(IdRedirect.entity_type == "artist", IdRedirect.to_public_id == source_id)
@@ -82,7 +91,7 @@ class ArtistMerger:
             IdRedirect(entity_type="artist", from_public_id=source_id, to_public_id=target_id)
         )
         now = utcnow()
-        for artist in (source, target):
+        for artist in (source, target, *earlier):
             artist.revision += 1
             artist.updated_at = now
             artist.provenance_id = self._provenance.id
@@ -94,6 +103,9 @@ class ArtistMerger:
             self._artist_row(source, "redirect"),
         ]
         result.changed += [("artist", target_id, "upsert"), ("artist", source_id, "redirect")]
+        for artist in earlier:
+            rows.append(self._artist_row(artist, "redirect"))
+            result.changed.append(("artist", artist.public_id, "redirect"))
         for release in session.scalars(select(Release).where(Release.id.in_(release_ids))):
             release.revision += 1
             release.updated_at = now
