@@ -45,19 +45,29 @@ class LinerApp:
         if self.runtime is not None:
             return
         runtime = self._runtime_factory()
-        runtime.start_background()
-        if runtime.settings.feed_scheduler:
-            self._feeds = start_in_process(runtime)
+        try:
+            runtime.start_background()
+            if runtime.settings.feed_scheduler:
+                self._feeds = start_in_process(runtime)
+            self._install_routes(runtime)
+        except BaseException:
+            self._stop_feeds()
+            runtime.close()
+            raise
         self.runtime = runtime
-        self._install_routes(runtime)
 
     def stop(self) -> None:
+        try:
+            self._stop_feeds()
+        finally:
+            if self.runtime is not None:
+                self.runtime.close()
+                self.runtime = None
+
+    def _stop_feeds(self) -> None:
         if self._feeds is not None:
-            self._feeds.stop()
-            self._feeds = None
-        if self.runtime is not None:
-            self.runtime.close()
-            self.runtime = None
+            feeds, self._feeds = self._feeds, None
+            feeds.stop()
 
     def _install_routes(self, runtime: Runtime) -> None:
         from liner.api import deliveries, feeds, ingest, openapi, ops
@@ -162,6 +172,9 @@ class LinerApp:
             if size > limit:
                 raise ApiError(413, f"request body larger than {limit} bytes")
             received.append(chunk)
+        if declared is not None and size != int(declared):
+            # The client went away mid-body: never act on part of a document.
+            raise ApiError(400, f"request body ended after {size} of {int(declared)} bytes")
         request.body = b"".join(received)
 
     async def _dispatch(
@@ -225,7 +238,7 @@ class LinerApp:
                 while True:
                     message = await receive()
                     if message["type"] == "http.disconnect":
-                        return
+                        raise ApiError(400, "the client disconnected before the body ended")
                     yield message.get("body", b"")
                     if not message.get("more_body", False):
                         return

@@ -127,7 +127,8 @@ class CatalogApi:
             except Exception:
                 raise ApiError(400, "invalid isrc") from None
             lookup = await self.entry(f"isrc:{isrc}")
-            track_ids = list(lookup.ids) if isinstance(lookup, IdsEntry) else []
+            # As many as ``ids`` may ask for: the oldest releases of a recording first.
+            track_ids = list(lookup.ids[:50]) if isinstance(lookup, IdsEntry) else []
         else:
             track_ids = params.ids(request, "track", 50)
         items = await self.entries(["track:" + t for t in track_ids])
@@ -218,7 +219,7 @@ class CatalogApi:
             except Exception:
                 raise ApiError(400, "invalid upc") from None
             lookup = await self.entry(f"upc:{upc}")
-            album_ids = list(lookup.ids) if isinstance(lookup, IdsEntry) else []
+            album_ids = list(lookup.ids[:20]) if isinstance(lookup, IdsEntry) else []
         else:
             album_ids = params.ids(request, "album", 20)
         entries = await self.entries([f"album:{a}" for a in album_ids])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
 
@@ -34,6 +35,8 @@ class HttpMetrics:
         self._latency: dict[str, _Histogram] = {}
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
+        if method not in METHODS:
+            method = "OTHER"  # any token is a method: keep the label set bounded
         key = (route, method, status)
         self._requests[key] = self._requests.get(key, 0) + 1
         histogram = self._latency.get(route)

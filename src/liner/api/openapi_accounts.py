@@ -124,7 +124,7 @@ def account_paths() -> dict[str, Any]:
         "/v1/deliveries": _listing(
             "The key owner's DDEX deliveries, newest first",
             "read:deliveries",
-            ["applied", "rejected", "skipped", "superseded"],
+            ["applied", "rejected", "skipped", "superseded", "unchanged"],
         ),
         "/v1/deliveries/{id}": _one(
             "One delivery: status, release ids, problems", "read:deliveries"
