@@ -1,4 +1,5 @@
-"""The ``liner`` command: serve, migrate, demo, ingest, keys, rebuild-read-model."""
+"""The ``liner`` command: serve, migrate, demo, ingest (json, ddex, feed), worker,
+rebuild-read-model, merge-artists, keys."""
 
 from __future__ import annotations
 
