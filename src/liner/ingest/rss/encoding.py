@@ -326,6 +326,12 @@ def transcode(data: bytes, content_type: str | None, problems: list[Problem]) ->
     return Prepared(clean_prolog(out, problems), codec, True)
 
 
+def _has_c1(data: bytes) -> bool:
+    """Whether UTF-8 ``data`` encodes a C1 control character (all start with byte C2)."""
+    start = data.find(b"\xc2")
+    return start >= 0 and _C1_BYTES.search(data, start) is not None
+
+
 def prepare(data: bytes, content_type: str | None, problems: list[Problem]) -> Prepared:
     """The bytes to hand the XML parser first; see :func:`transcode` for the slow path."""
     if not data or data.isspace():
@@ -336,8 +342,6 @@ def prepare(data: bytes, content_type: str | None, problems: list[Problem]) -> P
         stripped = data.lstrip() if data[:1].isspace() else data
         if _sniff_wide(stripped) is None:
             declared = declared_encoding(stripped)
-            if (declared is None or canonical_codec(declared) == _UTF8) and (
-                _C1_BYTES.search(stripped) is None
-            ):
+            if (declared is None or canonical_codec(declared) == _UTF8) and not _has_c1(stripped):
                 return Prepared(clean_prolog(stripped, problems), _UTF8, False)
     return transcode(data, content_type, problems)

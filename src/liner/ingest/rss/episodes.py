@@ -24,7 +24,7 @@ from liner.ingest.rss.dates import parse_date
 from liner.ingest.rss.durations import parse_duration_ms
 from liner.ingest.rss.elements import Context
 from liner.ingest.rss.html import sanitize
-from liner.ingest.rss.names import resolve
+from liner.ingest.rss.names import TagTable, resolve
 
 _EPISODE_TYPES = {member.value: member for member in EpisodeType}
 _MEDIA_PREFIXES = ("audio/", "video/")
@@ -125,14 +125,24 @@ def _atom_link(el: etree._Element, f: ItemFields, ctx: Context) -> None:
         elements.add_image(f.images, elements.image_href(el, ctx))
 
 
-def _date(el: etree._Element, f: ItemFields, ctx: Context) -> None:
-    name = resolve(el.tag)
-    if name not in f.dates:
-        f.dates[name] = values.text(el)
+def _date(name: str) -> Reader:
+    """The reader for one kind of date element; the first of each kind counts."""
+
+    def read(el: etree._Element, f: ItemFields, ctx: Context) -> None:
+        if name not in f.dates:
+            f.dates[name] = values.text(el)
+
+    return read
 
 
-def _text_source(el: etree._Element, f: ItemFields, ctx: Context) -> None:
-    f.texts.setdefault(resolve(el.tag), el)
+def _text_source(name: str) -> Reader:
+    """The reader for one kind of description element; the first of each kind counts."""
+
+    def read(el: etree._Element, f: ItemFields, ctx: Context) -> None:
+        if name not in f.texts:
+            f.texts[name] = el
+
+    return read
 
 
 def _atom_text(el: etree._Element) -> str:
@@ -230,7 +240,7 @@ def _language(el: etree._Element, f: ItemFields, ctx: Context) -> None:
 _MEDIA_GROUP: dict[str, Reader] = {
     "media:content": _media_content,
     "media:thumbnail": _media_thumbnail,
-    "media:description": _text_source,
+    "media:description": _text_source("media:description"),
 }
 
 READERS: dict[str, Reader] = {
@@ -241,23 +251,23 @@ READERS: dict[str, Reader] = {
     "atom:id": _atom_id,
     "link": _link,
     "atom:link": _atom_link,
-    "pubdate": _date,
-    "dc:date": _date,
-    "atom:published": _date,
-    "atom:issued": _date,
-    "atom:updated": _date,
-    "atom:modified": _date,
-    "content:encoded": _text_source,
-    "description": _text_source,
-    "itunes:summary": _text_source,
-    "itunes:subtitle": _text_source,
-    "googleplay:description": _text_source,
-    "atom:content": _text_source,
-    "atom:summary": _text_source,
+    "pubdate": _date("pubdate"),
+    "dc:date": _date("dc:date"),
+    "atom:published": _date("atom:published"),
+    "atom:issued": _date("atom:issued"),
+    "atom:updated": _date("atom:updated"),
+    "atom:modified": _date("atom:modified"),
+    "content:encoded": _text_source("content:encoded"),
+    "description": _text_source("description"),
+    "itunes:summary": _text_source("itunes:summary"),
+    "itunes:subtitle": _text_source("itunes:subtitle"),
+    "googleplay:description": _text_source("googleplay:description"),
+    "atom:content": _text_source("atom:content"),
+    "atom:summary": _text_source("atom:summary"),
     "enclosure": _enclosure,
     "media:content": _media_content,
     "media:thumbnail": _media_thumbnail,
-    "media:description": _text_source,
+    "media:description": _text_source("media:description"),
     "media:group": _media_group,
     "itunes:duration": _duration,
     "itunes:season": _season,
@@ -302,11 +312,15 @@ _DATE_ORDER = (
 )
 
 
+_BY_TAG = TagTable(READERS)
+
+
 def read_item(item: etree._Element, ctx: Context) -> ItemFields:
     fields = ItemFields()
-    readers = READERS
+    known = _BY_TAG.known
     for child in item:
-        reader = readers.get(resolve(child.tag))
+        tag = child.tag
+        reader = known[tag] if tag in known else _BY_TAG.learn(tag)
         if reader is not None:
             reader(child, fields, ctx)
     return fields
@@ -354,6 +368,8 @@ def _enclosures(
     video come before unknown types, and images are never chosen while anything else is.
     """
     candidates = _candidates(fields.enclosures, ctx, location)
+    if len(candidates) == 1 and not fields.media and not fields.alternates:
+        return candidates[0][1], ()
     media = _candidates([(u, t, s) for u, t, s, _ in fields.media], ctx, location)
     pool = candidates or media
     if not pool:

@@ -69,11 +69,12 @@ _URL_IGNORED = re.compile(r"[\x00-\x20\x7f]+")
 _TAG_SPLIT = re.compile(r"<(/?[a-z0-9]+)[^>]*>")
 _TAG_STRIP = re.compile(r"<[^>]*>")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
-_SOURCE_TAG = re.compile(
-    r"<(/?[A-Za-z][A-Za-z0-9]{0,15})"
+# What lies between a '<' and the next '>' when it is a tag the fast path reads.
+_TAG_HEAD = re.compile(
+    r"(/?[A-Za-z][A-Za-z0-9]{0,15})"
     r"((?:\s++[A-Za-z_:@][-A-Za-z0-9_:.@]*+"
     r"(?:\s*+=\s*+(?:\"[^\"<>]*+\"|'[^'<>]*+'|[^\s\"'=<>`]++))?+)*+)"
-    r"\s*+/?>"
+    r"\s*+/?"
 )
 _HREF = re.compile(
     r"""(?:^|\s)href\s*=\s*"""
@@ -104,6 +105,8 @@ def safe_href(href: str | None) -> str | None:
     if not href:
         return None
     href = href.strip()
+    if href[:8].lower().startswith(ALLOWED_SCHEMES):
+        return href
     probe = _URL_IGNORED.sub("", href[:16]).lower()
     if probe.startswith(ALLOWED_SCHEMES):
         return href
@@ -121,11 +124,16 @@ for _name in _BLOCK_TAGS:
 for _name in _INLINE_UNWRAPPED:
     _KINDS[_name] = _UNWRAP
 _KINDS.update({"li": _LIST_ITEM, "br": _LINE_BREAK, "a": _LINK})
-_TOKENS: dict[str, tuple[int, str, bool]] = {}
+# A source tag's token: its kind, its name, whether it closes, the name an unsafe link
+# is kept under on the stack (``!a``; the name itself for other tags), and the markup
+# written for it when it is allowed.
+_Token = tuple[int, str, bool, str, str]
+_TOKENS: dict[str, _Token] = {}
 for _name, _kind in _KINDS.items():
-    _TOKENS[_name] = (_kind, _name, False)
-    _TOKENS["/" + _name] = (_kind, _name, True)
-_OPEN = {name: f"<{name}>" for name in ALLOWED_TAGS}
+    _masked = "!a" if _name == "a" else _name
+    _allowed = _name in ALLOWED_TAGS
+    _TOKENS[_name] = (_kind, _name, False, _masked, f"<{_name}>" if _allowed else "")
+    _TOKENS["/" + _name] = (_kind, _name, True, _masked, f"</{_name}>" if _allowed else "")
 _CLOSE = {name: f"</{name}>" for name in ALLOWED_TAGS}
 _MARKS = ("", _LINE_MARK, _PARAGRAPH_MARK)
 
@@ -150,61 +158,86 @@ def _link_open(attributes: str) -> str | None:
     raw = match.group(1)
     if raw is None:
         raw = match.group(2) if match.group(2) is not None else match.group(3)
-    href = safe_href(unescape(raw))
+    if "&" in raw:
+        # Most links escape nothing but the ampersands of their query string.
+        simple = raw.count("&") == raw.count("&amp;")
+        raw = raw.replace("&amp;", "&") if simple else unescape(raw)
+    href = safe_href(raw)
     if href is None:
         return None
     return f'<a href="{escape(href)}" rel="{LINK_REL}">'
 
 
+def _finish_html(html: str) -> str:
+    result = html.strip()
+    if "&" in result:
+        result = _BARE_AMPERSAND.sub("&amp;", result)
+    while result.endswith("<br>"):
+        result = result[:-4].rstrip()
+    return result
+
+
 def _fast(source: str) -> tuple[str, str] | None:
-    """Sanitise a well-behaved fragment from its tokens, or None to use the parser."""
-    parts = _SOURCE_TAG.split(source)
-    text = parts[0]
-    if "<" in text:
-        return None
+    """Sanitise a well-behaved fragment from its tags, or None to use the parser.
+
+    Every '<' must open a tag that ends at the next '>' (attribute values hold neither),
+    with a name the fast path knows; the text after it runs to the next '<'.
+    """
+    pieces = source.split("<")
+    text = pieces[0]
     html: list[str] = [text]
     plain: list[str] = [text] if text else []
+    add_html = html.append
+    add_plain = plain.append
     stack: list[str] = []
     pending = 0
     hard = False
     tokens = _TOKENS
-    for index in range(1, len(parts), 3):
-        token = tokens.get(parts[index])
+    for index in range(1, len(pieces)):
+        head, closed, text = pieces[index].partition(">")
+        if not closed:
+            return None
+        token = tokens.get(head)
+        attributes = ""
         if token is None:
-            token = tokens.get(parts[index].lower())
+            match = _TAG_HEAD.fullmatch(head)
+            if match is None:
+                return None
+            tag, attributes = match.groups()
+            token = tokens.get(tag) or tokens.get(tag.lower())
             if token is None:
                 return None
-        kind, name, closing = token
+        kind, name, closing, masked, markup = token
         if kind <= _LINK:
             if closing:
-                if stack and (stack[-1] == name or stack[-1] == "!" + name):
+                if stack and (stack[-1] == name or stack[-1] == masked):
                     if stack.pop() == name:
-                        html.append(_CLOSE[name])
-                elif name in stack or "!" + name in stack:
+                        add_html(markup)
+                elif name in stack or masked in stack:
                     return None
             else:
                 if kind <= _LIST_ITEM and stack and stack[-1] == name:
                     stack.pop()
-                    html.append(_CLOSE[name])
+                    add_html(_CLOSE[name])
                 if len(stack) >= _MAX_DEPTH:
                     return None
                 if kind == _LINK:
-                    opening = _link_open(parts[index + 1])
+                    opening = _link_open(attributes)
                     if opening is None:
-                        stack.append("!a")
+                        stack.append(masked)
                     else:
                         stack.append(name)
-                        html.append(opening)
+                        add_html(opening)
                 else:
                     stack.append(name)
-                    html.append(_OPEN[name])
+                    add_html(markup)
             if kind == _PARAGRAPH:
                 pending = 2
             elif kind == _LIST_ITEM and not pending:
                 pending = 1
         elif kind == _LINE_BREAK:
             if not closing:
-                html.append("<br>")
+                add_html("<br>")
                 pending = 2 if (hard and pending) else (pending or 1)
                 hard = True
         elif kind == _BLOCK:
@@ -212,29 +245,21 @@ def _fast(source: str) -> tuple[str, str] | None:
                 pending = 1
             last = html[-1]
             if last and not last.endswith(_BLOCK_ENDINGS) and not last.isspace():
-                html.append("<br>")
-        text = parts[index + 2]
+                add_html("<br>")
         if text:
-            if "<" in text:
-                return None
-            html.append(text)
+            add_html(text)
             if pending:
                 if text.isspace():
                     continue
                 if plain:
-                    plain.append(_MARKS[pending])
+                    add_plain(_MARKS[pending])
                 pending = 0
                 hard = False
-            plain.append(text)
+            add_plain(text)
     for name in reversed(stack):
         if name[0] != "!":
-            html.append(_CLOSE[name])
-    result = "".join(html).strip()
-    if "&" in result:
-        result = _BARE_AMPERSAND.sub("&amp;", result)
-    while result.endswith("<br>"):
-        result = result[:-4].rstrip()
-    return result, _finish_plain(plain)
+            add_html(_CLOSE[name])
+    return _finish_html("".join(html)), _finish_plain(plain)
 
 
 def _plain_from_safe_html(html: str) -> str:

@@ -8,7 +8,10 @@ Tags whose prefix was never declared (kept verbatim by the recovering parser, su
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
 
 _NAMESPACES: dict[str, str] = {
     "": "",
@@ -85,3 +88,24 @@ def resolve(tag: Any) -> str:
     if len(_memo) < _MEMO_LIMIT:
         _memo[tag] = name
     return name
+
+
+class TagTable(Generic[T]):
+    """Handlers keyed by folded name, looked up by an element's raw tag.
+
+    ``known`` maps each raw tag met so far (``{uri}local`` as lxml gives it) to its
+    handler or None, so the loops over a feed's elements fold each spelling only once:
+    ``known[tag] if tag in known else table.learn(tag)``.
+    """
+
+    __slots__ = ("by_name", "known")
+
+    def __init__(self, by_name: Mapping[str, T]) -> None:
+        self.by_name = by_name
+        self.known: dict[object, T | None] = {}
+
+    def learn(self, tag: object) -> T | None:
+        handler = self.by_name.get(resolve(tag))
+        if isinstance(tag, str) and len(self.known) < _MEMO_LIMIT:
+            self.known[tag] = handler
+        return handler

@@ -9,7 +9,7 @@ from lxml import etree
 from liner.ingest.records import Image, Person
 from liner.ingest.rss import elements, values
 from liner.ingest.rss.elements import Context
-from liner.ingest.rss.names import resolve
+from liner.ingest.rss.names import TagTable, resolve
 
 ITEM_NAMES = frozenset({"item", "atom:entry"})
 
@@ -302,6 +302,13 @@ READERS: dict[str, Reader] = {
     "podcast:medium": _medium,
 }
 
+
+def _item(el: etree._Element, f: ChannelFields, ctx: Context) -> None:
+    """Marks items (and Atom entries) in the table below; :func:`read_channel` collects them."""
+
+
+_BY_TAG = TagTable({**READERS, **dict.fromkeys(ITEM_NAMES, _item)})
+
 PUBLISHER_ORDER = (
     "itunes:author",
     "googleplay:author",
@@ -317,13 +324,14 @@ def read_channel(
 ) -> ChannelFields:
     """Read the channel's own fields; its items are appended to ``items``."""
     fields = ChannelFields()
-    readers = READERS
+    known = _BY_TAG.known
     for child in channel:
-        name = resolve(child.tag)
-        if name in ITEM_NAMES:
-            items.append(child)
+        tag = child.tag
+        reader = known[tag] if tag in known else _BY_TAG.learn(tag)
+        if reader is None:
             continue
-        reader = readers.get(name)
-        if reader is not None:
+        if reader is _item:
+            items.append(child)
+        else:
             reader(child, fields, ctx)
     return fields

@@ -11,6 +11,7 @@ from lxml import etree
 _TRUE_EXPLICIT = frozenset({"true", "yes", "explicit", "1"})
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _SCRIPT_SCHEMES = frozenset({"javascript:", "vbscript:", "data:"})
+_WEB = ("https://", "http://")
 _INT = re.compile(r"^[+#]?\s*(\d{1,9})(?:\.0+)?$")
 
 MAX_NUMBER = 1_000_000
@@ -85,6 +86,8 @@ def url(value: str | None, base: str | None) -> str | None:
     value = value.strip()
     if not value:
         return None
+    if value.startswith(_WEB):
+        return value
     scheme = _SCHEME.match(value)
     if scheme is not None:
         if scheme.group(0).lower() in _SCRIPT_SCHEMES:
