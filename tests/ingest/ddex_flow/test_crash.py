@@ -128,15 +128,22 @@ def test_killing_the_ingester_repeatedly_loses_and_duplicates_nothing(
         if len(progress) >= KILLS:
             assert process.wait(timeout=300) == 0, log.read_text()[-3000:]
             break
-        try:
-            # Somewhere from start-up to well inside the remaining work.
-            code = process.wait(timeout=rng.uniform(0.2, duration / 2))
-        except subprocess.TimeoutExpired:
+        # Somewhere from start-up to well inside the remaining work. Every other kill
+        # also waits for the run to record something new first, so that kills land at
+        # distinct points of the work even when a loaded machine makes start-up slow.
+        deadline = time.monotonic() + rng.uniform(0.2, duration / 2)
+        gated = len(progress) % 2 == 1
+        before = delivered(runtime)
+        while process.poll() is None and (
+            time.monotonic() < deadline or (gated and delivered(runtime) == before)
+        ):
+            time.sleep(0.02)
+        if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
             assert process.wait(timeout=30) == -signal.SIGKILL
             progress.append(delivered(runtime))
             continue
-        assert code == 0, log.read_text()[-3000:]
+        assert process.returncode == 0, log.read_text()[-3000:]
         finished = True
     mid_run = [n for n in progress if 0 < n < total]
     assert len(set(mid_run)) >= 3, progress
