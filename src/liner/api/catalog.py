@@ -132,23 +132,23 @@ class CatalogApi:
         else:
             track_ids = params.ids(request, "track", 50)
         items = await self.entries(["track:" + t for t in track_ids])
-        renderings: list[tuple[bytes, bytes]] = []
+        # One list of pieces (separators included) joined once: the body is copied a
+        # single time, which matters at fifty tracks.
+        pieces = [b'{"tracks":[']
+        etags = [b"tracks:"]
         for track_id, item in zip(track_ids, items, strict=True):
             if not isinstance(item, TrackItem):
-                renderings.append(NULL_RENDERING)
+                body, etag = NULL_RENDERING
             elif market is None or market in item.markets.markets or market not in item.links:
-                renderings.append(item.render(market))
+                body, etag = item.render(market)
             else:
-                renderings.append(await self.track_rendering(track_id, item, market))
-        parts = [body for body, _ in renderings]
-        etags = [etag for _, etag in renderings]
+                body, etag = await self.track_rendering(track_id, item, market)
+            pieces += (body, b",")
+            etags.append(etag)
+        pieces[-1] = b"]}" if len(pieces) > 1 else b'{"tracks":[]}'
         # The list is a pure function of its items, so its ETag is the hash of theirs: far
         # cheaper than hashing the whole body of fifty tracks.
-        return Response(
-            200,
-            b'{"tracks":[' + b",".join(parts) + b"]}",
-            etag_value=etag_of(b"tracks:" + b",".join(etags)),
-        )
+        return Response(200, b"".join(pieces), etag_value=etag_of(b",".join(etags)))
 
     # albums
 
