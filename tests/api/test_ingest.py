@@ -344,10 +344,10 @@ def test_an_oversized_body_is_413(
     document["label"] = "x" * 900
     big = orjson.dumps(document)
     assert len(big) > 1024
-    for headers in (auth, {"Content-Type": "application/json"}):
-        response = client.post(RELEASES, content=big, headers=headers)
-        error = _error(response, 413)
-        assert "1024" in error["message"]
+    error = _error(client.post(RELEASES, content=big, headers=auth), 413)
+    assert "1024" in error["message"]
+    # Without a key the body is never read: refused for the key first.
+    _error(client.post(RELEASES, content=big, headers={"Content-Type": "application/json"}), 401)
 
     async def chunks() -> AsyncIterator[bytes]:
         for start in range(0, len(big), 100):

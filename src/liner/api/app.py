@@ -191,6 +191,9 @@ class LinerApp:
             if route.startswith("/v1/ingest/"):
                 if request.method != "POST":
                     raise ApiError(405, "method not allowed")
+                if not request.headers.get(b"authorization", b"")[:7].lower() == b"bearer ":
+                    # Every write needs a key: refuse before reading (up to 8 MB of) body.
+                    raise ApiError(401, "an API key is required: Authorization: Bearer <key>")
                 await self._read_body(request, body())
             elif request.method not in ("GET", "HEAD"):
                 raise ApiError(405, "method not allowed")
