@@ -1,8 +1,8 @@
 """Read-path benchmark: Liner against nginx serving the very same bytes, in one run.
 
 Seeds a synthetic catalog (100,000 tracks by default) through the real write path; for
-``--tracks 1000000`` it clones that catalog's read model ten times under fresh ids
-(see ``bench/clone.py``). It then starts ``liner serve`` with one worker and
+``--tracks 1000000`` it grows that catalog's read model tenfold with copies under
+fresh ids (see ``bench/clone.py``). It then starts ``liner serve`` with one worker and
 nginx with one worker process serving Liner's own response bytes as static files, then
 runs wrk with 64 connections against both and prints requests/s, p50 and p99 for each,
 their ratio, and Liner's resident memory.

@@ -62,23 +62,21 @@ class CatalogApi:
         return out
 
     async def entry(self, key: str) -> Entry | None:
-        hit = self.reader.cached(key)
-        if hit is None:
-            found = (await asyncio.to_thread(self.reader.load, [key]))[key]
-        else:
-            found = None if hit is MISSING else hit  # type: ignore[assignment]
+        found = await self._stored(key)
         if isinstance(found, RedirectEntry):
             return await self._redirected(key, found)
         return found
 
+    async def _stored(self, key: str) -> Entry | None:
+        """The entry stored under ``key``, from the cache or, on a worker thread, the store."""
+        hit = self.reader.cached(key)
+        if hit is None:
+            return (await asyncio.to_thread(self.reader.load, [key]))[key]
+        return None if hit is MISSING else hit  # type: ignore[return-value]
+
     async def _redirected(self, key: str, redirect: RedirectEntry) -> Entry | None:
         """The entry under the redirect's target id (merges keep redirects one hop long)."""
-        target = f"{key.partition(':')[0]}:{redirect.to}"
-        hit = self.reader.cached(target)
-        if hit is None:
-            found = (await asyncio.to_thread(self.reader.load, [target]))[target]
-        else:
-            found = None if hit is MISSING else hit  # type: ignore[assignment]
+        found = await self._stored(f"{key.partition(':')[0]}:{redirect.to}")
         return None if isinstance(found, RedirectEntry) else found
 
     # tracks
@@ -98,7 +96,7 @@ class CatalogApi:
         self, track_id: str, item: TrackItem, market: str | None
     ) -> tuple[bytes, bytes]:
         """(body, etag) of a track as served in ``market``, relinked where it has to be."""
-        if market is None or market in item.markets.markets or market not in item.links:
+        if market is None or not item.relinked_in(market):
             return item.render(market)
         linked = await self.entry(f"track:{item.links[market]}")
         if not isinstance(linked, TrackItem) or market not in linked.markets.markets:
@@ -106,9 +104,6 @@ class CatalogApi:
         body = linked.prefix + b',"is_playable":true,"linked_from":' + self._linked(track_id)
         body += b"}"
         return body, etag_of(body)
-
-    async def track_body(self, track_id: str, item: TrackItem, market: str | None) -> bytes:
-        return (await self.track_rendering(track_id, item, market))[0]
 
     async def get_track(self, request: Request, raw_id: str) -> Response:
         track_id = params.entity_id(raw_id, "track")
@@ -139,7 +134,7 @@ class CatalogApi:
         for track_id, item in zip(track_ids, items, strict=True):
             if not isinstance(item, TrackItem):
                 body, etag = NULL_RENDERING
-            elif market is None or market in item.markets.markets or market not in item.links:
+            elif not item.relinked_in(market):
                 body, etag = item.render(market)
             else:
                 body, etag = await self.track_rendering(track_id, item, market)

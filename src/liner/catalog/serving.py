@@ -56,6 +56,11 @@ class TrackItem:
             self._renderings[variant] = found
         return found
 
+    def relinked_in(self, market: str | None) -> bool:
+        """Whether ``market`` is served another release's instance of this recording:
+        this track is not available there and a sibling may be."""
+        return market is not None and market not in self.markets.markets and market in self.links
+
     def body(self, market: str | None) -> bytes:
         return self.render(market)[0]
 
