@@ -121,6 +121,18 @@ def _rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def _served_tracks(runtime: Runtime) -> list[str]:
+    """The keys of every track document the read model serves."""
+    with runtime.sessions() as session:
+        return list(
+            session.scalars(
+                select(ReadDocument.key).where(
+                    ReadDocument.key.startswith("track:"), ReadDocument.body.is_not(None)
+                )
+            )
+        )
+
+
 NGINX_CONF = """
 worker_processes 1;
 daemon off;
@@ -183,14 +195,7 @@ def main() -> int:
             f"seeded {releases} releases / {seeded} tracks through the write path in "
             f"{time.perf_counter() - started:.0f} s"
         )
-    with runtime.sessions() as session:
-        track_keys = list(
-            session.scalars(
-                select(ReadDocument.key).where(
-                    ReadDocument.key.startswith("track:"), ReadDocument.body.is_not(None)
-                )
-            )
-        )
+    track_keys = _served_tracks(runtime)
     runtime.close()
     if len(track_keys) < args.tracks:
         started = time.perf_counter()
@@ -198,14 +203,7 @@ def main() -> int:
         elapsed = time.perf_counter() - started
         print(f"cloned the read model: {written} more documents in {elapsed:.0f} s")
         runtime = Runtime.open(settings)
-        with runtime.sessions() as session:
-            track_keys = list(
-                session.scalars(
-                    select(ReadDocument.key).where(
-                        ReadDocument.key.startswith("track:"), ReadDocument.body.is_not(None)
-                    )
-                )
-            )
+        track_keys = _served_tracks(runtime)
         runtime.close()
     print(f"read model: {len(track_keys)} tracks")
     track_ids = [key.partition(":")[2] for key in track_keys]

@@ -296,6 +296,14 @@ class Problem:
     """``error`` rejects the message; ``warning`` is stored for the quality report."""
     location: str = ""
 
+    def to_json(self) -> dict[str, str]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "location": self.location,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Provenance:

@@ -30,15 +30,6 @@ APPLIED_RESULTS = frozenset({"created", "updated", "deleted", "recovered"})
 change was made by an earlier run of this very file that stopped before recording it."""
 
 
-def problem_json(problem: Problem) -> dict[str, str]:
-    return {
-        "code": problem.code,
-        "severity": problem.severity,
-        "message": problem.message,
-        "location": problem.location,
-    }
-
-
 def problem_from_json(data: dict[str, Any]) -> Problem:
     return Problem(
         code=str(data.get("code", "")),
@@ -166,7 +157,7 @@ class MessageOutcome:
             "status": str(self.status),
             "release_ids": self.release_ids,
             "releases": [r.to_json() for r in self.releases],
-            "problems": [problem_json(p) for p in self.problems],
+            "problems": [p.to_json() for p in self.problems],
             "assets": [a.to_json() for a in self.assets],
             "batch": self.batch,
             "processed_at": self.processed_at.isoformat() if self.processed_at else None,
@@ -212,6 +203,6 @@ class BatchOutcome:
             "expected_messages": self.expected,
             "messages": list(self.messages),
             "statuses": dict(self.statuses),
-            "problems": [problem_json(p) for p in self.problems],
+            "problems": [p.to_json() for p in self.problems],
             "replayed": self.replayed,
         }

@@ -20,7 +20,6 @@ from liner.ingest.ddex.outcomes import (
     ReleaseOutcome,
     Status,
     problem_from_json,
-    problem_json,
 )
 from liner.ingest.records import ExternalId
 from liner.kit.db import lock_writes
@@ -281,7 +280,7 @@ class DeliveryRepository:
                 release_ids=outcome.release_ids,
                 source_keys=outcome.source_keys,
                 releases=[r.to_json() for r in outcome.releases],
-                problems=[problem_json(p) for p in outcome.problems],
+                problems=[p.to_json() for p in outcome.problems],
                 assets=[a.to_json() for a in outcome.assets],
                 batch_id=batch_row_id,
                 processed_at=now,

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from liner.catalog.releases import WriteResult
 from liner.catalog.service import CatalogService
 from liner.catalog.shows import episode_key, normalise_enclosure_url
-from liner.ingest.records import Problem, Provenance, ShowRecord
+from liner.ingest.records import Provenance, ShowRecord
 from liner.ingest.rss.cadence import Cadence
 from liner.ingest.rss.errors import FeedError
 from liner.ingest.rss.fit import MAX_KEY, fit_show
@@ -58,15 +58,6 @@ log = logging.getLogger(__name__)
 
 MAX_PROBLEMS = 100
 """Problems kept on a feed row; the rest are counted in a final ``problems_truncated``."""
-
-
-def problem_json(problem: Problem) -> dict[str, str]:
-    return {
-        "code": problem.code,
-        "severity": problem.severity,
-        "message": problem.message,
-        "location": problem.location,
-    }
 
 
 def _bounded(problems: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -343,7 +334,7 @@ class FeedSyncer:
 
     def _prepare(self, feed: Feed, parsed: ParsedFeed) -> tuple[ShowRecord, list[dict[str, str]]]:
         """Pin the show's identity and drop episodes that repeat another's key."""
-        problems = [problem_json(p) for p in parsed.problems]
+        problems = [p.to_json() for p in parsed.problems]
         record = fit_show(parsed.show, problems)
         key = record.natural_key()
         if feed.show_key is not None and key != feed.show_key:
