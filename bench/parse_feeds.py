@@ -1,7 +1,9 @@
 """Parse benchmark: Liner's feed parser against feedparser and podcastparser, one run.
 
 Every feed document of the shared corpus (``../shared/corpus/podcast``) is parsed from
-bytes by each parser, best of ``--repeat`` passes. The comparison that counts is over
+bytes by each parser, best of ``--repeat`` passes in a row. The parsers take turns
+document by document, so that a spell of load on a shared machine falls on all three
+alike rather than on whichever parser was running. The comparison that counts is over
 the documents every parser read without raising (podcastparser refuses malformed XML,
 legacy CJK encodings, RDF...); the largest real feeds are also shown one by one.
 Target: Liner at least 20 times faster than feedparser.
@@ -66,7 +68,7 @@ def _time_one(parse: Parser, data: bytes, repeat: int) -> float | None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)  # podcastparser logs every odd tag it meets
     if not args.corpus.is_dir():
@@ -75,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     paths = sorted(p for p in args.corpus.rglob("*") if p.suffix in (".xml", ".rss"))
     documents = {p.relative_to(args.corpus).as_posix(): p.read_bytes() for p in paths}
     times: dict[str, dict[str, float | None]] = {name: {} for name in PARSERS}
-    for name, parse in PARSERS.items():
-        for doc, data in documents.items():
+    for doc, data in documents.items():
+        for name, parse in PARSERS.items():
             times[name][doc] = _time_one(parse, data, args.repeat)
     common = [d for d in documents if all(times[n][d] is not None for n in PARSERS)]
     total_bytes = sum(len(documents[d]) for d in common)

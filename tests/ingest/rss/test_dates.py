@@ -86,3 +86,9 @@ def test_unknown_zone_name_is_taken_as_utc() -> None:
     assert parse_date("Tue, 10 Jun 2003 09:41:01 XYZ") == datetime(
         2003, 6, 10, 9, 41, 1, tzinfo=UTC
     )
+
+
+def test_an_offset_of_a_day_or_more_is_taken_as_utc() -> None:
+    assert parse_date("Tue, 10 Jun 2003 09:41:01 +9959") == datetime(
+        2003, 6, 10, 9, 41, 1, tzinfo=UTC
+    )

@@ -102,3 +102,15 @@ def test_utf16_without_declaration_or_bom_is_sniffed() -> None:
         parsed = parse_feed(text.encode(codec))
         assert parsed.show.title == "Sniffed ✓", codec
         assert parsed.encoding == codec
+
+
+def test_c1_controls_are_found_among_other_two_byte_characters() -> None:
+    def feed(title: str) -> bytes:
+        return f"<rss><channel><title>{title}</title></channel></rss>".encode()
+
+    for count in (300, 5000):
+        mixed = parse_feed(feed("\u00e9\u00a0" * count + "Don\x92t"))
+        assert mixed.show.title.endswith("Don\u2019t")
+        assert "cp1252_controls_replaced" in {p.code for p in mixed.problems}
+        clean = parse_feed(feed("\u00e9\u00a0" * count + "Don't"))
+        assert clean.problems == ()

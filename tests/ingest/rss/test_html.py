@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from liner.ingest.rss.html import safe_href, sanitize, sanitize_slow
+from liner.ingest.rss.html import SanitizeMemo, safe_href, sanitize, sanitize_slow
 
 Sanitiser = Callable[[str | None], tuple[str, str]]
 SANITISERS = pytest.mark.parametrize("clean", [sanitize, sanitize_slow], ids=["fast", "parser"])
@@ -171,3 +171,33 @@ def test_any_fragment_gives_only_allowed_markup(fragment: str) -> None:
         html, _ = clean(fragment)
         assert _only_allowed_tags(html), (fragment, html)
         assert "javascript" not in html.lower()
+
+
+def test_control_characters_in_a_tag_name_do_not_stop_the_parser() -> None:
+    html, plain = sanitize("<b><section><p></strong><word\x1c</td><br clear=all>after")
+    assert _only_allowed_tags(html)
+    assert "\x1c" not in html
+    assert plain.endswith("after")
+
+
+_SHARED_PARAGRAPHS = [
+    "<p>Sponsored by <a href='https://sponsor.example/?a=1&amp;b=2'>Sponsor</a></p>",
+    "<p>Plain words &amp; more</p>",
+    "<p>\u00a0</p>",
+    "<p>Two<br>lines<br><br>and a gap</p>",
+    "<ul><li>one</li><li>two</li></ul>",
+    "<div>block</div>",
+    "<p><a href='javascript:alert(1)'>no link</a></p>",
+    "\n",
+    "<p>unclosed <b>bold",
+    "<p>x</p></p>",
+    "<blockquote><p>quoted</p></blockquote>",
+]
+
+
+@settings(max_examples=200, database=None, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_SHARED_PARAGRAPHS), max_size=8).map("".join), max_size=6))
+def test_a_feed_memo_gives_the_same_output(fragments: list[str]) -> None:
+    memo = SanitizeMemo()
+    for fragment in fragments * 2:
+        assert sanitize(fragment, memo) == sanitize(fragment), fragment

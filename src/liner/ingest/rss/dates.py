@@ -85,9 +85,11 @@ _COMMON = re.compile(
     r"^(?:[A-Z][a-z]{2}, )?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2})"
     r" (?:([+-])(\d{2})(\d{2})|GMT|UTC|UT|Z)$"
 )
-_FIXED_ZONES = {
-    minutes: timezone(timedelta(minutes=minutes)) for minutes in range(-14 * 60, 14 * 60 + 1, 15)
+_NUMBERS = {f"{number:02d}": number for number in range(100)} | {
+    str(number): number for number in range(10)
 }
+_COMMON_MONTHS = {name.capitalize(): number for name, number in _MONTHS.items()}
+_OFFSETS = {minutes: timedelta(minutes=minutes) for minutes in range(-14 * 60, 14 * 60 + 1, 15)}
 
 
 def _common(text: str) -> datetime | None:
@@ -95,23 +97,33 @@ def _common(text: str) -> datetime | None:
     match = _COMMON.match(text)
     if match is None:
         return None
-    day, month_name, year, hour, minute, second, sign, zone_h, zone_m = match.groups()
-    month = _MONTHS.get(month_name.lower())
+    day, month_name, year_text, hour, minute, second, sign, zone_h, zone_m = match.groups()
+    month = _COMMON_MONTHS.get(month_name)
     if month is None:
         return None
-    offset = 0
-    if sign:
-        offset = int(zone_h) * 60 + int(zone_m)
-        if sign == "-":
-            offset = -offset
-    if not 1900 <= int(year) <= 2200:
+    year = int(year_text)
+    if not 1900 <= year <= 2200:
         return None
-    tz = _FIXED_ZONES.get(offset) or timezone(timedelta(minutes=offset))
+    numbers = _NUMBERS
     try:
-        value = datetime(int(year), month, int(day), int(hour), int(minute), int(second), tzinfo=tz)
+        clock = (numbers[day], numbers[hour], numbers[minute], numbers[second])
+    except KeyError:  # digits of another script
+        clock = (int(day), int(hour), int(minute), int(second))
+    try:
+        value = datetime(year, month, *clock, tzinfo=UTC)
     except ValueError:
         return None
-    return value if offset == 0 and tz is UTC else value.astimezone(UTC)
+    if not sign:
+        return value
+    offset = int(zone_h) * 60 + int(zone_m)
+    if not offset:
+        return value
+    if offset >= 24 * 60:
+        return None
+    delta = _OFFSETS.get(offset)
+    if delta is None:
+        delta = timedelta(minutes=offset)
+    return value + delta if sign == "-" else value - delta
 
 
 def _month(word: str) -> int | None:

@@ -6,17 +6,20 @@ from lxml import etree
 
 from liner.ingest.records import Enclosure, Image, Person, Problem, Transcript
 from liner.ingest.rss import values
+from liner.ingest.rss.html import SanitizeMemo
 from liner.ingest.rss.names import resolve
 
 
 class Context:
-    """What every reader needs: the base URL and the list problems go to."""
+    """What every reader needs: the base URL, the list problems go to, and what the
+    feed's descriptions share for the sanitiser."""
 
-    __slots__ = ("base", "problems")
+    __slots__ = ("base", "descriptions", "problems")
 
     def __init__(self, base: str | None, problems: list[Problem]) -> None:
         self.base = base
         self.problems = problems
+        self.descriptions = SanitizeMemo()
 
     def warn(self, code: str, message: str, location: str) -> None:
         self.problems.append(Problem(code, message, "warning", location))
@@ -26,6 +29,8 @@ class Context:
 
 
 def _dimension(value: str | None) -> int | None:
+    if value is None:
+        return None
     found = values.number(value)
     return found if found else None
 
@@ -85,8 +90,12 @@ def srcset_images(element: etree._Element, ctx: Context) -> list[Image]:
 
 
 def add_image(images: list[Image], image: Image | None) -> None:
-    if image is not None and all(existing.url != image.url for existing in images):
-        images.append(image)
+    if image is None:
+        return
+    for existing in images:
+        if existing.url == image.url:
+            return
+    images.append(image)
 
 
 def person(element: etree._Element, ctx: Context) -> Person | None:

@@ -45,6 +45,7 @@ _DECLARATION_ENCODING = re.compile(
 _CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9._:\-]+)""", re.IGNORECASE)
 _DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*>", re.IGNORECASE)
 _C1_BYTES = re.compile(rb"\xc2[\x80-\x9f]")
+_C1_STEPS = 4096
 _C1_CHARS = re.compile("[\x80-\x9f]")
 _MARKUP_START = re.compile(rb"<(?:\?xml|rss|feed|rdf:RDF|RDF|channel)\b", re.IGNORECASE)
 
@@ -327,8 +328,18 @@ def transcode(data: bytes, content_type: str | None, problems: list[Problem]) ->
 
 
 def _has_c1(data: bytes) -> bool:
-    """Whether UTF-8 ``data`` encodes a C1 control character (all start with byte C2)."""
+    """Whether UTF-8 ``data`` encodes a C1 control character (C2 80 to C2 9F).
+
+    Other characters from C2 (no-break spaces, mostly) are stepped over a few at a time;
+    a document full of them is left to one scan by the regular expression.
+    """
     start = data.find(b"\xc2")
+    for _ in range(_C1_STEPS):
+        if start < 0:
+            return False
+        if b"\x80" <= data[start + 1 : start + 2] <= b"\x9f":
+            return True
+        start = data.find(b"\xc2", start + 1)
     return start >= 0 and _C1_BYTES.search(data, start) is not None
 
 

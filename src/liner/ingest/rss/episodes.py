@@ -341,8 +341,8 @@ def _rank(kind: str | None, address: str) -> int:
 
 def _candidates(
     raw: list[tuple[str | None, str | None, str | None]], ctx: Context, location: str
-) -> list[tuple[int, Enclosure]]:
-    found: list[tuple[int, Enclosure]] = []
+) -> list[Enclosure]:
+    found: list[Enclosure] = []
     for address_raw, kind_raw, size_raw in raw:
         address = ctx.url(address_raw)
         if address is None:
@@ -354,8 +354,7 @@ def _candidates(
                 f"enclosure length {size_raw.strip()[:40]!r} is not a byte count",
                 f"{location}/enclosure",
             )
-        kind = values.clean(kind_raw)
-        found.append((_rank(kind, address), Enclosure(address, kind, size)))
+        found.append(Enclosure(address, values.clean(kind_raw), size))
     return found
 
 
@@ -367,11 +366,13 @@ def _enclosures(
     ``<enclosure>`` elements are preferred over ``media:content``; among them audio and
     video come before unknown types, and images are never chosen while anything else is.
     """
-    candidates = _candidates(fields.enclosures, ctx, location)
-    if len(candidates) == 1 and not fields.media and not fields.alternates:
-        return candidates[0][1], ()
+    enclosures = _candidates(fields.enclosures, ctx, location)
+    if len(enclosures) == 1 and not fields.media and not fields.alternates:
+        return enclosures[0], ()
     media = _candidates([(u, t, s) for u, t, s, _ in fields.media], ctx, location)
-    pool = candidates or media
+    candidates = [(_rank(found.type, found.url), found) for found in enclosures]
+    from_media = [(_rank(found.type, found.url), found) for found in media]
+    pool = candidates or from_media
     if not pool:
         if fields.alternates:
             return fields.alternates[0], tuple(fields.alternates[1:])
@@ -380,7 +381,7 @@ def _enclosures(
     primary = pool[best][1]
     seen = {primary.url}
     others: list[Enclosure] = []
-    for rank, enclosure in [*candidates, *media]:
+    for rank, enclosure in [*candidates, *from_media]:
         if rank == 3 or enclosure.url in seen:
             continue
         seen.add(enclosure.url)
@@ -395,6 +396,8 @@ def _enclosures(
 def _number(
     primary: str | None, fallback: str | None, what: str, ctx: Context, location: str
 ) -> int | None:
+    if not primary and not fallback:
+        return None
     for value, element in ((primary, f"itunes:{what}"), (fallback, f"podcast:{what}")):
         if not value:
             continue
@@ -479,7 +482,7 @@ def build_episode(
                     f"{location}/{_DATE_ELEMENTS.get(name, name)}",
                 )
             break
-    html_description, description = sanitize(_description_source(fields.texts))
+    html_description, description = sanitize(_description_source(fields.texts), ctx.descriptions)
     episode_type = EpisodeType.FULL
     if fields.episode_type:
         found_type = _EPISODE_TYPES.get(fields.episode_type.strip().lower())

@@ -13,7 +13,9 @@ Two paths produce that output, both by rebuilding it rather than by filtering th
 * a fast path handles the common shape of feed descriptions (well-nested tags with
   ordinary attributes, no comments, no raw-text elements) from a tokenisation, writing
   only allowed tags it builds itself. Any fragment it does not fully recognise goes to
-  the general path.
+  the general path. Paragraphs of bare text are copied whole, and the markup between
+  them, which recurs from episode to episode (links, credits, sponsors), is read once
+  per feed when :func:`sanitize` is given the feed's :class:`SanitizeMemo`.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ _LINE_MARK = "\x00"
 _PARAGRAPH_MARK = "\x01"
 _UNSAFE_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _URL_IGNORED = re.compile(r"[\x00-\x20\x7f]+")
+_BARE_PARAGRAPH = re.compile(r"<p>([^<]*)</p>")
 _TAG_SPLIT = re.compile(r"<(/?[a-z0-9]+)[^>]*>")
 _TAG_STRIP = re.compile(r"<[^>]*>")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
@@ -124,30 +127,77 @@ for _name in _BLOCK_TAGS:
 for _name in _INLINE_UNWRAPPED:
     _KINDS[_name] = _UNWRAP
 _KINDS.update({"li": _LIST_ITEM, "br": _LINE_BREAK, "a": _LINK})
-# A source tag's token: its kind, its name, whether it closes, the name an unsafe link
-# is kept under on the stack (``!a``; the name itself for other tags), and the markup
-# written for it when it is allowed.
+# A source tag's token: its kind, its name, whether it closes, the name it is kept under
+# on the stack (an opening tag) or may also close (a closing tag): ``!a`` for a link
+# without a safe href, the name itself otherwise; and the markup written for it. A link's
+# opening token is made for its href (see :func:`_read_head`); a bare ``<a>`` is masked.
 _Token = tuple[int, str, bool, str, str]
 _TOKENS: dict[str, _Token] = {}
 for _name, _kind in _KINDS.items():
     _masked = "!a" if _name == "a" else _name
     _allowed = _name in ALLOWED_TAGS
-    _TOKENS[_name] = (_kind, _name, False, _masked, f"<{_name}>" if _allowed else "")
+    _opening = f"<{_name}>" if _allowed and _kind != _LINK else ""
+    _TOKENS[_name] = (_kind, _name, False, _masked, _opening)
     _TOKENS["/" + _name] = (_kind, _name, True, _masked, f"</{_name}>" if _allowed else "")
+# The text before a stretch's first tag is read as the text of a token whose head can be
+# no tag's (heads never hold '<'), so that every token is a tag and the text after it.
+_LEADING_TEXT = "<"
+_TOKENS[_LEADING_TEXT] = (_UNWRAP, "", False, "", "")
+_KNOWN_HEADS_LIMIT = 4096
+_known_heads: dict[str, _Token] = dict(_TOKENS)
+"""Tokens by head, with the spellings met so far (``br /``, ``P``); links are per feed."""
 _CLOSE = {name: f"</{name}>" for name in ALLOWED_TAGS}
 _MARKS = ("", _LINE_MARK, _PARAGRAPH_MARK)
+
+
+class SanitizeMemo:
+    """What the descriptions of one feed share, for :func:`sanitize` to reuse.
+
+    ``stretches``: the output of markup read from the top level (see :func:`_fast`),
+    by its text, ``pending`` and whether plain text was written before it; ``links``: the
+    token of each link tag (``a href="..."``) met, by the tag's inside.
+    """
+
+    __slots__ = ("links", "stretches")
+
+    def __init__(self) -> None:
+        self.stretches: dict[tuple[str, int, bool], tuple[str, str, int, bool]] = {}
+        self.links: dict[str, _Token | None] = {}
+
+
+def _read_head(head: str, links: dict[str, _Token | None] | None) -> _Token | None:
+    """The token of a tag's inside (``br /``, ``a href="..."``), or None if unusual."""
+    if links is not None and head in links:
+        return links[head]
+    match = _TAG_HEAD.fullmatch(head)
+    if match is None:
+        return None
+    tag, attributes = match.groups()
+    token = _TOKENS.get(tag) or _TOKENS.get(tag.lower())
+    if token is None:
+        return None
+    if token[0] == _LINK and not token[2]:
+        opening = _link_open(attributes)
+        if opening is not None:
+            token = (_LINK, "a", False, "a", opening)
+        if links is not None:
+            links[head] = token
+        return token
+    if len(_known_heads) < _KNOWN_HEADS_LIMIT:
+        _known_heads[head] = token
+    return token
 
 
 def _finish_plain(pieces: list[str]) -> str:
     text = "".join(pieces)
     if "&" in text:
         text = unescape(text)
-    if "\n" in text or "  " in text or "\t" in text or "\xa0" in text or "\r" in text:
+    if "\n" in text or "\xa0" in text or "\t" in text or "\r" in text or "  " in text:
         text = " ".join(text.split())
+    # No run of spaces is left, so each mark has at most one space on either side.
     for mark, replacement in ((_LINE_MARK, "\n"), (_PARAGRAPH_MARK, "\n\n")):
         if mark in text:
-            text = text.replace(" " + mark, mark).replace(mark + " ", mark)
-            text = text.replace(mark, replacement)
+            text = replacement.join([part.strip(" ") for part in text.split(mark)])
     return text.strip()
 
 
@@ -177,36 +227,31 @@ def _finish_html(html: str) -> str:
     return result
 
 
-def _fast(source: str) -> tuple[str, str] | None:
-    """Sanitise a well-behaved fragment from its tags, or None to use the parser.
+def _walk(
+    pieces: list[str],
+    html: list[str],
+    plain: list[str],
+    stack: list[str],
+    pending: int,
+    hard: bool,
+    links: dict[str, _Token | None] | None,
+) -> tuple[int, bool] | None:
+    """Read tokens (``head>text``) into ``html`` and ``plain``; None to use the parser.
 
-    Every '<' must open a tag that ends at the next '>' (attribute values hold neither),
-    with a name the fast path knows; the text after it runs to the next '<'.
+    ``pending`` is the break owed to the plain text before its next words (0, a line or
+    a paragraph) and ``hard`` whether a ``<br>`` was among the tags since those words;
+    both are returned as they are after the last token.
     """
-    pieces = source.split("<")
-    text = pieces[0]
-    html: list[str] = [text]
-    plain: list[str] = [text] if text else []
     add_html = html.append
     add_plain = plain.append
-    stack: list[str] = []
-    pending = 0
-    hard = False
-    tokens = _TOKENS
-    for index in range(1, len(pieces)):
-        head, closed, text = pieces[index].partition(">")
+    heads = _known_heads
+    for piece in pieces:
+        head, closed, text = piece.partition(">")
         if not closed:
             return None
-        token = tokens.get(head)
-        attributes = ""
+        token = heads.get(head) or _read_head(head, links)
         if token is None:
-            match = _TAG_HEAD.fullmatch(head)
-            if match is None:
-                return None
-            tag, attributes = match.groups()
-            token = tokens.get(tag) or tokens.get(tag.lower())
-            if token is None:
-                return None
+            return None
         kind, name, closing, masked, markup = token
         if kind <= _LINK:
             if closing:
@@ -221,15 +266,8 @@ def _fast(source: str) -> tuple[str, str] | None:
                     add_html(_CLOSE[name])
                 if len(stack) >= _MAX_DEPTH:
                     return None
-                if kind == _LINK:
-                    opening = _link_open(attributes)
-                    if opening is None:
-                        stack.append(masked)
-                    else:
-                        stack.append(name)
-                        add_html(opening)
-                else:
-                    stack.append(name)
+                stack.append(masked)
+                if markup:
                     add_html(markup)
             if kind == _PARAGRAPH:
                 pending = 2
@@ -256,6 +294,88 @@ def _fast(source: str) -> tuple[str, str] | None:
                 pending = 0
                 hard = False
             add_plain(text)
+    return pending, hard
+
+
+def _fast(source: str, memo: SanitizeMemo | None) -> tuple[str, str] | None:
+    """Sanitise a well-behaved fragment from its tags, or None to use the parser.
+
+    Every '<' must open a tag that ends at the next '>' (attribute values hold neither),
+    with a name the fast path knows; the text after it runs to the next '<'.
+
+    Paragraphs of bare text (``<p>...</p>``, the bulk of most descriptions) are found
+    first and copied as they are; what lies between them is read tag by tag. When that
+    starts at the top level, its output depends only on the text, on ``pending`` and on
+    whether plain text was written before it, so ``memo`` keeps it: links, credits and
+    sponsors recur from episode to episode of a feed.
+    """
+    html: list[str] = [""]
+    plain: list[str] = []
+    add_html = html.append
+    add_plain = plain.append
+    stack: list[str] = []
+    pending = 0
+    hard = False
+    stretches = memo.stretches if memo is not None else None
+    links = memo.links if memo is not None else None
+    parts = _BARE_PARAGRAPH.split(source)
+    last = len(parts) - 1
+    for index in range(0, len(parts), 2):
+        between = parts[index]
+        if "<" in between:
+            key = None
+            if stretches is not None and not stack:
+                key = (between, pending, not plain)
+                found = stretches.get(key)
+                if found is not None:
+                    html_part, plain_part, pending, hard = found
+                    if html_part:
+                        add_html(html_part)
+                    if plain_part:
+                        add_plain(plain_part)
+                    between = ""
+                else:
+                    html_start = len(html)
+                    plain_start = len(plain)
+            if between:
+                pieces = between.split("<")
+                pieces[0] = _LEADING_TEXT + ">" + pieces[0]
+                state = _walk(pieces, html, plain, stack, pending, hard, links)
+                if state is None:
+                    return None
+                pending, hard = state
+                if stretches is not None and key is not None and not stack:
+                    html_part = "".join(html[html_start:])
+                    plain_part = "".join(plain[plain_start:])
+                    stretches[key] = (html_part, plain_part, pending, hard)
+        elif between:
+            add_html(between)
+            if not pending:
+                add_plain(between)
+            elif not between.isspace():
+                if plain:
+                    add_plain(_MARKS[pending])
+                add_plain(between)
+                pending = 0
+                hard = False
+        if index == last:
+            break
+        text = parts[index + 1]
+        if stack:
+            state = _walk(["p>" + text, "/p>"], html, plain, stack, pending, hard, links)
+            if state is None:
+                return None
+            pending, hard = state
+            continue
+        add_html("<p>")
+        if text:
+            add_html(text)
+            if not text.isspace():
+                if plain:
+                    add_plain(_PARAGRAPH_MARK)
+                add_plain(text)
+        add_html("</p>")
+        pending = 2
     for name in reversed(stack):
         if name[0] != "!":
             add_html(_CLOSE[name])
@@ -334,15 +454,12 @@ def _end_with_break(block: etree._Element) -> None:
 
 
 def _parsed(source: str) -> tuple[str, str]:
+    if _UNSAFE_CHARS.search(source) is not None:
+        # libxml2 keeps some of them, even in tag names, which lxml then refuses.
+        source = _UNSAFE_CHARS.sub("", source)
     try:
         root = etree.fromstring(f"<html><body>{source}</body></html>", _parser())
-    except ValueError:
-        source = _UNSAFE_CHARS.sub("", source)
-        try:
-            root = etree.fromstring(f"<html><body>{source}</body></html>", _parser())
-        except (ValueError, etree.LxmlError):
-            return _from_text(_TAG_STRIP.sub(" ", source))
-    except etree.LxmlError:
+    except (ValueError, etree.LxmlError):
         return _from_text(_TAG_STRIP.sub(" ", source))
     body = root.find("body") if root is not None else None
     if body is None:
@@ -370,17 +487,18 @@ def _from_text(text: str) -> tuple[str, str]:
     return "".join(paragraphs), text
 
 
-def sanitize(source: str | None) -> tuple[str, str]:
+def sanitize(source: str | None, memo: SanitizeMemo | None = None) -> tuple[str, str]:
     """``(safe_html, plain_text)`` for an HTML (or plain-text) fragment.
 
     Text without any tag is taken as plain text: its line breaks are kept and become
-    ``<br>`` and ``<p>`` in the HTML version.
+    ``<br>`` and ``<p>`` in the HTML version. ``memo``, one per feed, lets fragments
+    that share paragraphs share the work.
     """
     if not source:
         return "", ""
     if "<" not in source:
         return _from_text(source)
-    return _fast(source) or _parsed(source)
+    return _fast(source, memo) or _parsed(source)
 
 
 def sanitize_slow(source: str) -> tuple[str, str]:

@@ -76,7 +76,8 @@ def _show(
             fields.summary,
             fields.atom_subtitle,
             fields.subtitle,
-        )
+        ),
+        ctx.descriptions,
     )
     show_type = ShowType.EPISODIC
     if fields.show_type:
