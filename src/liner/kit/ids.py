@@ -10,12 +10,20 @@ from liner.kit.errors import InputError
 ALPHABET = string.digits + string.ascii_letters
 ID_LENGTH = 22
 _ALPHABET_SET = frozenset(ALPHABET)
+_ID_SPACE = len(ALPHABET) ** ID_LENGTH
 ENTITY_TYPES = frozenset({"track", "album", "artist", "show", "episode"})
 
 
 def new_public_id() -> str:
-    """A fresh random id. Ids are never derived from content, so they are never recycled."""
-    return "".join(secrets.choice(ALPHABET) for _ in range(ID_LENGTH))
+    """A fresh random id, uniform over every 22-character base62 string (one draw from
+    the system's random source, not one per character). Ids are never derived from
+    content, so they are never recycled."""
+    number = secrets.randbelow(_ID_SPACE)
+    digits = []
+    for _ in range(ID_LENGTH):
+        number, digit = divmod(number, len(ALPHABET))
+        digits.append(ALPHABET[digit])
+    return "".join(digits)
 
 
 def is_public_id(value: str) -> bool:
