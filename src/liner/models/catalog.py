@@ -86,7 +86,10 @@ class ArtistName(Base):
 
 class ArtistExternalId(Base):
     __tablename__ = "artist_external_ids"
-    __table_args__ = (UniqueConstraint("artist_id", "namespace", "value"),)
+    __table_args__ = (
+        UniqueConstraint("artist_id", "namespace", "value"),
+        Index("ix_artist_external_ids_lookup", "namespace", "value"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntPk, primary_key=True)
     artist_id: Mapped[int] = mapped_column(ForeignKey("artists.id", ondelete="CASCADE"))
