@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from liner.kit.db import read_only
 from liner.kit.errors import InputError
 from liner.models import ApiKey
 from liner.models.base import utcnow
@@ -60,6 +61,7 @@ def authenticate(sessions: sessionmaker[Session], token: str) -> KeyOwner | None
         return None
     digest = _digest(token)
     with sessions() as session:
+        read_only(session)
         key = session.scalars(
             select(ApiKey).where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
         ).first()

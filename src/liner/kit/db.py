@@ -77,6 +77,13 @@ def lock_writes(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
 
 
+def read_only(session: Session) -> None:
+    """Start this session's transaction as a reader: on SQLite a deferred ``BEGIN``,
+    which neither takes nor waits for the write lock, so that reads go on while a long
+    ingestion writes. Call before the session's first statement."""
+    session.connection(execution_options={"readonly": True})
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any exception."""

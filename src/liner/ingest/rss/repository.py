@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from liner.kit.db import read_only
 from liner.kit.errors import ConflictError
 from liner.kit.ids import new_public_id
 from liner.models import Episode, Feed, FeedFetch, Show
@@ -23,10 +24,6 @@ HISTORY_KEPT = 20
 
 def url_hash(url: str) -> str:
     return hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _readonly(session: Session) -> None:
-    session.connection(execution_options={"readonly": True})
 
 
 class FeedRepository:
@@ -86,12 +83,12 @@ class FeedRepository:
 
     def get(self, public_id: str) -> Feed | None:
         with self._sessions() as session:
-            _readonly(session)
+            read_only(session)
             return session.scalars(select(Feed).where(Feed.public_id == public_id)).first()
 
     def get_by_url(self, url: str) -> Feed | None:
         with self._sessions() as session:
-            _readonly(session)
+            read_only(session)
             return session.scalars(select(Feed).where(Feed.url_hash == url_hash(url))).first()
 
     def get_for_owner(self, owner: str, public_id: str) -> Feed | None:
@@ -103,7 +100,7 @@ class FeedRepository:
     ) -> tuple[list[Feed], int]:
         """The owner's feeds, newest registration first, and how many there are."""
         with self._sessions() as session:
-            _readonly(session)
+            read_only(session)
             where = [Feed.owner == owner]
             if status is not None:
                 where.append(Feed.status == status)
@@ -115,7 +112,7 @@ class FeedRepository:
 
     def history(self, feed_id: int, *, limit: int = 10) -> list[FeedFetch]:
         with self._sessions() as session:
-            _readonly(session)
+            read_only(session)
             rows = session.scalars(
                 select(FeedFetch)
                 .where(FeedFetch.feed_id == feed_id)
@@ -129,7 +126,7 @@ class FeedRepository:
         found: dict[str, int] = {}
         ids = list(episode_ids)
         with self._sessions() as session:
-            _readonly(session)
+            read_only(session)
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
                 rows = session.execute(
@@ -140,7 +137,7 @@ class FeedRepository:
 
     def show_key(self, show_public_id: str) -> str | None:
         with self._sessions() as session:
-            _readonly(session)
+            read_only(session)
             return session.scalar(select(Show.source_key).where(Show.public_id == show_public_id))
 
     # scheduling
@@ -187,7 +184,7 @@ class FeedRepository:
     def next_due(self) -> datetime | None:
         """When the earliest polled feed is due."""
         with self._sessions() as session:
-            _readonly(session)
+            read_only(session)
             found: datetime | None = session.scalar(
                 select(func.min(Feed.next_fetch_at)).where(
                     Feed.kind == "http", Feed.status != "moved"
