@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "ddex"
 POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TARGETS = {"sqlite": 100.0, "postgresql": 50.0}
-WRITTEN = frozenset({"created", "updated", "deleted", "recovered"})
+WRITTEN = frozenset({"created", "updated", "deleted"})
 BATCH_SIZE = 100
 
 

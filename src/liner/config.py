@@ -27,6 +27,8 @@ class Settings:
     """How often a server looks for documents that changed under its cache."""
     feed_scheduler: bool = False
     """Whether ``liner serve`` polls podcast feeds itself (else ``liner worker`` does)."""
+    ddex_group_size: int = 50
+    """DDEX messages of a batch applied per transaction."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -67,6 +69,7 @@ class Settings:
             # (PostgreSQL) feeds are polled by ``liner worker`` processes.
             feed_scheduler=scheduler == "on"
             or (scheduler == "auto" and database_url.startswith("sqlite")),
+            ddex_group_size=_int(env, "LINER_DDEX_GROUP_SIZE", 50, minimum=1),
         )
 
 

@@ -14,8 +14,9 @@ from typing import Any
 from liner.api.accounts import authorise, bounded_int, json_response, owner_page, status_filter
 from liner.api.http import ApiError, Request, Response
 from liner.ingest.ddex.outcomes import MessageOutcome, Status
+from liner.ingest.ddex.reading import Source, canonical_sender
 from liner.ingest.ddex.repository import DeliveryRepository
-from liner.ingest.ddex.service import DdexIngester, Source, canonical_sender
+from liner.ingest.ddex.service import DdexIngester
 from liner.kit.errors import InputError, PermissionDeniedError
 from liner.kit.ids import is_public_id
 from liner.runtime import Runtime

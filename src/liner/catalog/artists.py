@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select, tuple_
+from sqlalchemy.orm import Session, selectinload
 
 from liner.catalog.hashing import content_hash
 from liner.ingest.records import ArtistRecord
@@ -22,6 +22,18 @@ from liner.models import (
 from liner.models.base import utcnow
 
 STRONG_NAMESPACES = ("isni", "ipi")
+_WITH_NAMES_AND_IDS = (selectinload(Artist.names), selectinload(Artist.external_ids))
+
+_BY_MATCH_KEY = (
+    select(Artist)
+    .where(Artist.match_key.in_(bindparam("keys", expanding=True)))
+    .options(*_WITH_NAMES_AND_IDS)
+)
+
+
+def _is_strong(namespace: str) -> bool:
+    """Ids that identify an artist across senders: ISNI, IPI, namespaced proprietary."""
+    return namespace in STRONG_NAMESPACES or namespace.startswith("proprietary:")
 
 
 def match_key(record: ArtistRecord, owner: str) -> str:
@@ -62,41 +74,77 @@ class ArtistResolver:
         self._provenance = provenance
         self._resolved: dict[str, Artist] = {}
         self._prefetched: dict[str, Artist | None] = {}
+        self._by_id: dict[tuple[str, str], Artist | None] = {}
+        """The artist holding each strong id (None: nobody), as prefetched or given in
+        this transaction."""
         self._applied: dict[Artist, set[ArtistRecord]] = {}
         """The records applied to each resolved artist in this transaction."""
-        self.changed: dict[int, Artist] = {}
+        self.changed: dict[Artist, None] = {}
+        """The artists created or changed in this transaction, in order. New ones have
+        no id until the session is flushed; the writer flushes once, after resolving
+        every artist it needs, so that they are inserted together."""
 
     def prefetch(self, records: Iterable[ArtistRecord]) -> None:
-        """Look up, in a few queries, the artists these records match by key (and what
-        they were merged into), so that resolving them later needs no query each."""
+        """Look up, in a few queries, the artists these records match by key or by a
+        strong id (and what they were merged into), with their names and ids, so that
+        resolving them later needs no query each."""
+        records = list(records)
         keys = {match_key(record, self._owner) for record in records}
         keys -= self._resolved.keys() | self._prefetched.keys()
         if not keys:
             return
         found = {
             artist.match_key: artist
-            for artist in self._session.scalars(select(Artist).where(Artist.match_key.in_(keys)))
+            for artist in self._session.scalars(_BY_MATCH_KEY, {"keys": sorted(keys)})
         }
-        targets: dict[str, Artist] = {}
-        if found:
+        pairs = {
+            (ext.namespace, ext.value)
+            for record in records
+            if match_key(record, self._owner) in keys - found.keys()
+            for ext in record.ids
+            if _is_strong(ext.namespace)
+        }
+        pairs -= self._by_id.keys()
+        if pairs:
             rows = self._session.execute(
-                select(IdRedirect.from_public_id, IdRedirect.to_public_id).where(
-                    IdRedirect.entity_type == "artist",
-                    IdRedirect.from_public_id.in_([a.public_id for a in found.values()]),
-                )
+                select(ArtistExternalId.namespace, ArtistExternalId.value, Artist)
+                .join(Artist, Artist.id == ArtistExternalId.artist_id)
+                .where(tuple_(ArtistExternalId.namespace, ArtistExternalId.value).in_(pairs))
+                .options(*_WITH_NAMES_AND_IDS)
             ).all()
-            redirects = {row[0]: row[1] for row in rows}
-            if redirects:
-                kept = self._session.scalars(
-                    select(Artist).where(Artist.public_id.in_(set(redirects.values())))
-                )
-                by_public_id = {artist.public_id: artist for artist in kept}
-                targets = {source: by_public_id[target] for source, target in redirects.items()}
+            by_pair = {(row[0], row[1]): row[2] for row in rows}
+            for pair in pairs:
+                self._by_id[pair] = by_pair.get(pair)
+        targets = self._merge_targets([*found.values(), *filter(None, self._by_id.values())])
         for key in keys:
             artist = found.get(key)
             if artist is not None:
                 artist = targets.get(artist.public_id, artist)
             self._prefetched[key] = artist
+        for pair, artist in self._by_id.items():
+            if artist is not None:
+                self._by_id[pair] = targets.get(artist.public_id, artist)
+
+    def _merge_targets(self, artists: list[Artist]) -> dict[str, Artist]:
+        """The artists these were merged into, by the merged artist's public id."""
+        if not artists:
+            return {}
+        rows = self._session.execute(
+            select(IdRedirect.from_public_id, IdRedirect.to_public_id).where(
+                IdRedirect.entity_type == "artist",
+                IdRedirect.from_public_id.in_({a.public_id for a in artists}),
+            )
+        ).all()
+        redirects = {row[0]: row[1] for row in rows}
+        if not redirects:
+            return {}
+        kept = self._session.scalars(
+            select(Artist)
+            .where(Artist.public_id.in_(set(redirects.values())))
+            .options(*_WITH_NAMES_AND_IDS)
+        )
+        by_public_id = {artist.public_id: artist for artist in kept}
+        return {source: by_public_id[target] for source, target in redirects.items()}
 
     def resolve(self, record: ArtistRecord) -> Artist:
         key = match_key(record, self._owner)
@@ -141,15 +189,20 @@ class ArtistResolver:
         if found is not None:
             return found
         for ext in record.ids:
-            if ext.namespace in STRONG_NAMESPACES or ext.namespace.startswith("proprietary:"):
+            if not _is_strong(ext.namespace):
+                continue
+            pair = (ext.namespace, ext.value)
+            if pair in self._by_id:
+                found = self._by_id[pair]
+            else:
                 found = self._session.scalars(
                     select(Artist)
                     .join(ArtistExternalId)
                     .where(ArtistExternalId.namespace == ext.namespace)
                     .where(ArtistExternalId.value == ext.value)
                 ).first()
-                if found is not None:
-                    return found
+            if found is not None:
+                return found
         return None
 
     def _merged_into(self, artist: Artist) -> Artist:
@@ -189,6 +242,9 @@ class ArtistResolver:
                     ArtistExternalId(namespace=ext.namespace, value=ext.value)
                 )
                 known_ids.add((ext.namespace, ext.value))
+            if _is_strong(ext.namespace):
+                # Found by this id from now on, before it is flushed too.
+                self._by_id[(ext.namespace, ext.value)] = artist
         for genre in record.genres:
             if genre not in artist.genres:
                 artist.genres = [*artist.genres, genre]
@@ -200,8 +256,11 @@ class ArtistResolver:
             artist.revision = (artist.revision or 0) + 1
             artist.updated_at = utcnow()
             artist.provenance_id = self._provenance.id
-            self._session.flush()
-            self.changed[artist.id] = artist
+            self.changed[artist] = None
+
+    def has_new(self) -> bool:
+        """Whether an artist created here still waits for its id (a flush)."""
+        return any(artist.id is None for artist in self.changed)
 
     def outbox_rows(self) -> list[OutboxRow]:
         return [
@@ -214,5 +273,5 @@ class ArtistResolver:
                 aggregate_id=artist.id,
                 related={},
             )
-            for artist in self.changed.values()
+            for artist in self.changed
         ]

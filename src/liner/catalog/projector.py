@@ -121,6 +121,7 @@ class DocumentBuilder:
                 )
             ).all()
             by_id = {release.id: release for release in loaded}
+            self._shared_groups = self._groups_across_releases(loaded)
             for release_id in chunk:
                 release = by_id.get(release_id)
                 if release is not None:
@@ -170,7 +171,6 @@ class DocumentBuilder:
             self._now,
         )
         active = [t for t in release.tracks if t.status == "active"]
-        self._shared_groups = self._groups_with_siblings(active)
         release_markets = available_markets(release.availability, self._now)
         track_markets = {t.id: self._deals_markets(t, release_markets) for t in active}
         if not release.availability and active:
@@ -204,20 +204,22 @@ class DocumentBuilder:
             }
         )
 
-    def _groups_with_siblings(self, tracks: list[Track]) -> set[int]:
-        """The relink groups among these tracks that hold another active track."""
-        groups = {t.relink_group_id for t in tracks if t.relink_group_id is not None}
+    def _groups_across_releases(self, releases: Iterable[Release]) -> set[int]:
+        """The relink groups of these releases' active tracks that hold active tracks
+        on more than one release: only those can relink. One query per chunk."""
+        groups = {
+            t.relink_group_id
+            for release in releases
+            for t in release.tracks
+            if t.status == "active" and t.relink_group_id is not None
+        }
         if not groups:
             return set()
-        ids = {t.id for t in tracks}
         found = self._session.scalars(
             select(Track.relink_group_id)
-            .where(
-                Track.relink_group_id.in_(groups),
-                Track.id.not_in(ids),
-                Track.status == "active",
-            )
-            .distinct()
+            .where(Track.relink_group_id.in_(groups), Track.status == "active")
+            .group_by(Track.relink_group_id)
+            .having(func.count(Track.release_id.distinct()) > 1)
         )
         return {group for group in found if group is not None}
 

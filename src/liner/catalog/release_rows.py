@@ -6,15 +6,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table
-
 from liner.ingest.records import Availability, FileAsset
 from liner.models import AvailabilityRow
-
-
-def table_of(entity: Any) -> Table:
-    table: Table = entity.__table__
-    return table
 
 
 def availability_params(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -23,7 +23,6 @@ from liner.catalog.release_rows import (
     availability_params,
     moments,
     row_moments,
-    table_of,
 )
 from liner.ingest.records import (
     ArtistCredit,
@@ -45,7 +44,7 @@ from liner.models import (
     RelinkGroup,
     Track,
 )
-from liner.models.base import utcnow
+from liner.models.base import table_of, utcnow
 
 __all__ = ["ReleaseWriter", "WriteResult", "next_boundary", "track_key"]
 
@@ -111,6 +110,32 @@ class _Written:
     isrcs: set[str] = field(default_factory=set)
 
 
+# Built once: building these statements and their cache keys costs more than running
+# them.
+_LOAD_RELEASE = (
+    select(Release)
+    .where(Release.owner == bindparam("owner"), Release.source_key == bindparam("key"))
+    .options(
+        selectinload(Release.tracks).selectinload(Track.credits),
+        selectinload(Release.tracks).selectinload(Track.availability),
+        selectinload(Release.tracks).selectinload(Track.contributors),
+        selectinload(Release.tracks).selectinload(Track.assets),
+        selectinload(Release.credits),
+        selectinload(Release.availability),
+        selectinload(Release.assets),
+    )
+)
+
+_UPC_OWNER = select(Release.owner).where(
+    Release.upc == bindparam("upc"),
+    Release.owner != bindparam("owner"),
+    Release.status == "active",
+)
+_RELINK_GROUPS = select(RelinkGroup.key, RelinkGroup.id).where(
+    RelinkGroup.key.in_(bindparam("keys", expanding=True))
+)
+
+
 class ReleaseWriter:
     """Applies one ReleaseRecord inside the caller's transaction."""
 
@@ -120,30 +145,15 @@ class ReleaseWriter:
         self._owner = provenance.sender
         self._artists = ArtistResolver(session, provenance.sender, provenance)
         self._groups: dict[str, int] = {}
+        self._queued: dict[Any, list[dict[str, Any]]] = {}
 
     def _load(self, key: str) -> Release | None:
-        return self._session.scalars(
-            select(Release)
-            .where(Release.owner == self._owner, Release.source_key == key)
-            .options(
-                selectinload(Release.tracks).selectinload(Track.credits),
-                selectinload(Release.tracks).selectinload(Track.availability),
-                selectinload(Release.tracks).selectinload(Track.contributors),
-                selectinload(Release.tracks).selectinload(Track.assets),
-                selectinload(Release.credits),
-                selectinload(Release.availability),
-                selectinload(Release.assets),
-            )
-        ).first()
+        return self._session.scalars(_LOAD_RELEASE, {"owner": self._owner, "key": key}).first()
 
     def _check_upc_owner(self, record: ReleaseRecord) -> None:
         if not record.upc:
             return
-        other = self._session.scalars(
-            select(Release.owner).where(
-                Release.upc == record.upc, Release.owner != self._owner, Release.status == "active"
-            )
-        ).first()
+        other = self._session.scalars(_UPC_OWNER, {"upc": record.upc, "owner": self._owner}).first()
         if other is not None:
             raise ConflictError(
                 f"UPC {record.upc} belongs to a release delivered by another sender",
@@ -188,12 +198,11 @@ class ReleaseWriter:
                 release_type=record.release_type.value,
                 title=record.title,
             )
-            self._session.add(release)
-            self._session.flush()
             # A new release has no children yet: say so, so that reading them does not
-            # query for the old ones.
+            # query for the old ones. It is inserted once all its fields are set.
             for name in ("tracks", "credits", "availability", "assets", "external_ids"):
                 set_committed_value(release, name, [])
+            self._session.add(release)
         else:
             related["artists"].update(str(c.artist_id) for c in release.credits)
             related["artists"].update(str(c.artist_id) for t in release.tracks for c in t.credits)
@@ -213,19 +222,38 @@ class ReleaseWriter:
                 self._provenance.message_created_at > previous_message_at
             )
             return result
-        self._artists.prefetch(self._artists_named(record, release_changed, plans))
+        named = self._artists_named(record, release_changed, plans)
+        self._artists.prefetch(named)
+        for artist_record in named:
+            self._artists.resolve(artist_record)
+        if release_changed:
+            self._set_release_fields(release, record, new_hash)
+        if created:
+            now = utcnow()
+            delivered_moments = moments(record.availability)
+            for track_record in record.tracks:
+                delivered_moments += moments(track_record.availability)
+            release.availability_changes_at = _earliest_after(delivered_moments, now)
+            release.revision = 1
+            release.updated_at = now
+            release.provenance_id = self._provenance.id
+        if created or self._artists.has_new():
+            # One flush inserts the new release with every field, and the new artists
+            # together, so that the rows below can name their ids.
+            self._session.flush()
         written = _Written()
         if release_changed:
-            self._apply_release_fields(release, record, new_hash, written)
+            self._replace_release_children(release, record, written)
         else:
             written.artists.update(c.artist_id for c in release.credits)
             written.moments += row_moments(release.availability)
         track_changes = self._apply_tracks(release, plans, removed, written)
-        now = utcnow()
-        release.availability_changes_at = _earliest_after(written.moments, now)
-        release.revision += 1
-        release.updated_at = now
-        release.provenance_id = self._provenance.id
+        if not created:
+            now = utcnow()
+            release.availability_changes_at = _earliest_after(written.moments, now)
+            release.revision += 1
+            release.updated_at = now
+            release.provenance_id = self._provenance.id
         related["artists"].update(str(a) for a in written.artists)
         if release.upc:
             related["upcs"].add(release.upc)
@@ -267,9 +295,7 @@ class ReleaseWriter:
             }
             for row in self._artists.outbox_rows()
         )
-        result.changed.extend(
-            ("artist", a.public_id, "upsert") for a in self._artists.changed.values()
-        )
+        result.changed.extend(("artist", a.public_id, "upsert") for a in self._artists.changed)
         # Flush the ORM's changes (changed tracks, new artists' names) before the outbox.
         self._session.flush()
         self._session.execute(insert(table_of(OutboxRow)), outbox)
@@ -305,9 +331,8 @@ class ReleaseWriter:
             )
         return rows
 
-    def _apply_release_fields(
-        self, release: Release, record: ReleaseRecord, new_hash: str, written: _Written
-    ) -> None:
+    @staticmethod
+    def _set_release_fields(release: Release, record: ReleaseRecord, new_hash: str) -> None:
         release.status = "active"
         release.content_hash = new_hash
         release.release_type = record.release_type.value
@@ -343,6 +368,10 @@ class ReleaseWriter:
                 for namespace, value in wanted
                 if (namespace, value) not in have
             ]
+
+    def _replace_release_children(
+        self, release: Release, record: ReleaseRecord, written: _Written
+    ) -> None:
         # The release's own credits, deals and assets are replaced (its tracks' stay).
         for entity, rows in (
             (ArtistCreditRow, release.credits),
@@ -355,23 +384,27 @@ class ReleaseWriter:
         credits = self._credit_params(record.artists, release.id)
         for row in credits:
             row["track_id"] = None
-        self._insert(ArtistCreditRow, credits)
-        self._insert(AvailabilityRow, availability_params(record.availability, release.id, None))
-        self._insert(AssetRow, asset_params(record.assets, release.id, None))
+        self._queue(ArtistCreditRow, credits)
+        self._queue(AvailabilityRow, availability_params(record.availability, release.id, None))
+        self._queue(AssetRow, asset_params(record.assets, release.id, None))
         written.artists.update(row["artist_id"] for row in credits)
         written.moments += moments(record.availability)
 
-    def _insert(self, entity: Any, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            self._session.execute(insert(table_of(entity)), rows)
+    def _queue(self, entity: Any, rows: list[dict[str, Any]]) -> None:
+        """Rows to insert with the tracks' rows of the same table, in one statement."""
+        self._queued.setdefault(entity, []).extend(rows)
+
+    def _insert_queued(self) -> None:
+        for entity, rows in self._queued.items():
+            if rows:
+                self._session.execute(insert(table_of(entity)), rows)
+        self._queued.clear()
 
     def _relink_groups(self, isrcs: set[str]) -> dict[str, int]:
         """The relink group of each ISRC (one per recording), created where missing."""
         if not isrcs:
             return {}
-        rows = self._session.execute(
-            select(RelinkGroup.key, RelinkGroup.id).where(RelinkGroup.key.in_(isrcs))
-        ).all()
+        rows = self._session.execute(_RELINK_GROUPS, {"keys": sorted(isrcs)}).all()
         found: dict[str, int] = {row[0]: row[1] for row in rows}
         missing = sorted(isrcs - found.keys())
         if missing:
@@ -510,10 +543,11 @@ class ReleaseWriter:
             contributors += track_contributors
             deals += availability_params(record.availability, release.id, track_id)
             assets += asset_params(record.assets, release.id, track_id)
-        self._insert(ArtistCreditRow, credits)
-        self._insert(ContributorRow, contributors)
-        self._insert(AvailabilityRow, deals)
-        self._insert(AssetRow, assets)
+        self._queue(ArtistCreditRow, credits)
+        self._queue(ContributorRow, contributors)
+        self._queue(AvailabilityRow, deals)
+        self._queue(AssetRow, assets)
+        self._insert_queued()
 
     def delete(self, key: str) -> WriteResult:
         """Remove a release: its documents go, its row and ids stay so ids never recycle."""

@@ -3,7 +3,9 @@
 Each call is one transaction: it takes the catalog write lock, records where the write
 came from, applies one aggregate idempotently (newest message wins, unchanged content
 writes nothing) and appends outbox rows for what changed. Nothing is half-applied: any
-error rolls the whole aggregate back.
+error rolls the whole aggregate back. A caller that must store something else atomically
+with the write (DDEX: the delivery record) passes its own session instead, and the write
+joins that transaction.
 """
 
 from __future__ import annotations
@@ -33,43 +35,74 @@ class CatalogService:
         self._on_commit = on_commit
 
     def _run(
-        self, provenance: ProvenanceRecord, apply: Callable[[Session, Provenance], WriteResult]
+        self,
+        provenance: ProvenanceRecord,
+        apply: Callable[[Session, Provenance], WriteResult],
+        session: Session | None = None,
     ) -> WriteResult:
         if provenance.created_at.tzinfo is None:
             raise InputError("the message creation time has no timezone", code="naive_datetime")
-        with self._sessions() as session, session.begin():
-            lock_writes(session)
-            row = Provenance(
-                kind=provenance.kind,
-                sender=provenance.sender,
-                reference=provenance.reference,
-                message_created_at=provenance.created_at,
-                extra=dict(provenance.extra),
-            )
-            session.add(row)
-            session.flush()
-            # Writers flush where they need ids; everything else is inserted in one flush
-            # at commit, which batches the rows of each table into few statements.
-            with session.no_autoflush:
-                result = apply(session, row)
-            if not result.changed:
-                if not result.newer_message:
-                    session.rollback()
-                    return result
-                # Same content from a newer message: keep only its time, so that an older
-                # message arriving later is still recognised as stale. The provenance row
-                # records what changed an entity, and this message changed nothing.
-                session.delete(row)
+        if session is not None:
+            return self._apply(session, provenance, apply)
+        with self._sessions() as own, own.begin():
+            lock_writes(own)
+            result = self._apply(own, provenance, apply)
+            if not result.changed and not result.newer_message:
+                own.rollback()
+                return result
         if self._on_commit is not None:
             self._on_commit(result)
         return result
 
-    def upsert_release(self, record: ReleaseRecord, provenance: ProvenanceRecord) -> WriteResult:
-        return self._run(provenance, lambda s, p: ReleaseWriter(s, p).upsert(record))
+    @staticmethod
+    def _apply(
+        session: Session,
+        provenance: ProvenanceRecord,
+        apply: Callable[[Session, Provenance], WriteResult],
+    ) -> WriteResult:
+        row = Provenance(
+            kind=provenance.kind,
+            sender=provenance.sender,
+            reference=provenance.reference,
+            message_created_at=provenance.created_at,
+            extra=dict(provenance.extra),
+        )
+        session.add(row)
+        session.flush()
+        # Writers flush where they need ids; everything else is inserted in one flush
+        # at commit, which batches the rows of each table into few statements.
+        with session.no_autoflush:
+            result = apply(session, row)
+        if not result.changed:
+            # Nothing changed. When the message is newer, the writer kept its time, so
+            # that an older message arriving later is still recognised as stale; the
+            # provenance row records what changed an entity, and this changed nothing.
+            session.delete(row)
+            session.flush()
+        return result
 
-    def delete_release(self, source_key: str, provenance: ProvenanceRecord) -> WriteResult:
-        """Purge the sender's release with this natural key (``upc:...``, ``grid:...``)."""
-        return self._run(provenance, lambda s, p: ReleaseWriter(s, p).delete(source_key))
+    def upsert_release(
+        self,
+        record: ReleaseRecord,
+        provenance: ProvenanceRecord,
+        *,
+        session: Session | None = None,
+    ) -> WriteResult:
+        """Write one release. With ``session``, the write joins that session's
+        transaction, which must already hold the write lock (:func:`lock_writes`), and
+        commits or rolls back with it; the commit callback is then the caller's."""
+        return self._run(provenance, lambda s, p: ReleaseWriter(s, p).upsert(record), session)
+
+    def delete_release(
+        self,
+        source_key: str,
+        provenance: ProvenanceRecord,
+        *,
+        session: Session | None = None,
+    ) -> WriteResult:
+        """Purge the sender's release with this natural key (``upc:...``, ``grid:...``);
+        ``session`` as for :meth:`upsert_release`."""
+        return self._run(provenance, lambda s, p: ReleaseWriter(s, p).delete(source_key), session)
 
     def upsert_show(self, record: ShowRecord, provenance: ProvenanceRecord) -> WriteResult:
         return self._run(provenance, lambda s, p: ShowWriter(s, p).upsert(record))

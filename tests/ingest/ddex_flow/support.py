@@ -238,8 +238,9 @@ def catalog_dump(runtime: Runtime) -> dict[str, Any]:
     return dump
 
 
-def env_for(database_url: str, data_dir: Path) -> dict[str, str]:
-    """The environment of a ``liner`` subprocess on this database (no other LINER_*)."""
+def env_for(database_url: str, data_dir: Path, **settings: str) -> dict[str, str]:
+    """The environment of a ``liner`` subprocess on this database (no other LINER_*
+    than these and ``settings``, given as ``LINER_<NAME>=value``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LINER_")}
     env.update(
         {
@@ -248,6 +249,7 @@ def env_for(database_url: str, data_dir: Path) -> dict[str, str]:
             "LINER_LOG_LEVEL": "WARNING",
         }
     )
+    env.update((f"LINER_{name.upper()}", value) for name, value in settings.items())
     return env
 
 

@@ -8,7 +8,8 @@ import pytest
 
 from liner.ingest.ddex.choreography import BatchUnit, Choreographer
 from liner.ingest.ddex.outcomes import MessageOutcome, Status
-from liner.ingest.ddex.service import DdexIngester, Source
+from liner.ingest.ddex.reading import Source
+from liner.ingest.ddex.service import DdexIngester
 from liner.runtime import Runtime
 
 from .support import (

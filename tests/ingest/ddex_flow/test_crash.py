@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from liner.ingest.ddex.synthetic import SyntheticCorpus, load_templates, write_batch
+from liner.kit.db import read_only
 from liner.models import Delivery, DeliveryBatch, OutboxRow, Release
 from liner.runtime import Runtime
 
@@ -29,6 +30,7 @@ PER_BATCH = 15
 LOOSE = 15
 UPDATES = 8
 KILLS = 8
+GROUP_SIZE = 4
 
 
 def build_drop(corpus: Path, drop: Path) -> int:
@@ -60,7 +62,9 @@ def start(database_url: str, data_dir: Path, drop: Path, log: Path) -> subproces
     with log.open("ab") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "liner", "ingest", "ddex", "--json", str(drop)],
-            env=env_for(database_url, data_dir),
+            # Small groups of messages per transaction, so that kills land both inside
+            # a group and between groups.
+            env=env_for(database_url, data_dir, ddex_group_size=str(GROUP_SIZE)),
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -91,7 +95,10 @@ def recorded(runtime: Runtime, drop: Path) -> dict[str, Any]:
 
 
 def delivered(runtime: Runtime) -> int:
+    """Deliveries recorded so far, read without waiting for the ingester's write lock
+    (which it takes again at once after each commit)."""
     with runtime.sessions() as session:
+        read_only(session)
         return session.scalar(sa.select(sa.func.count()).select_from(Delivery)) or 0
 
 
@@ -128,16 +135,18 @@ def test_killing_the_ingester_repeatedly_loses_and_duplicates_nothing(
         if len(progress) >= KILLS:
             assert process.wait(timeout=300) == 0, log.read_text()[-3000:]
             break
-        # Somewhere from start-up to well inside the remaining work. Every other kill
-        # also waits for the run to record something new first, so that kills land at
-        # distinct points of the work even when a loaded machine makes start-up slow.
-        deadline = time.monotonic() + rng.uniform(0.2, duration / 2)
-        gated = len(progress) % 2 == 1
+        # The first kill lands anywhere from start-up on. Every later one waits for the
+        # run to commit something new, then lets it go on for a random moment, so that
+        # kills land at distinct points of the work, inside groups and between them,
+        # however fast or slow the machine is.
+        gated = bool(progress)
+        wait = rng.uniform(0.0, 0.05) if gated else rng.uniform(0.2, duration / 2)
         before = delivered(runtime)
-        while process.poll() is None and (
-            time.monotonic() < deadline or (gated and delivered(runtime) == before)
-        ):
-            time.sleep(0.02)
+        while process.poll() is None and gated and delivered(runtime) == before:
+            time.sleep(0.01)
+        deadline = time.monotonic() + wait
+        while process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
             assert process.wait(timeout=30) == -signal.SIGKILL

@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from liner.ingest.ddex.outcomes import Status
-from liner.ingest.ddex.service import DdexIngester, Source
+from liner.ingest.ddex.reading import Source
+from liner.ingest.ddex.service import DdexIngester
 from liner.kit.xml import DEFAULT_MAX_BYTES
 from liner.models import Delivery, OutboxRow, Provenance, Release
 from liner.runtime import Runtime

@@ -33,7 +33,8 @@ from liner.ingest.ddex.manifests import (
     resolve_url,
 )
 from liner.ingest.ddex.outcomes import BatchOutcome, MessageOutcome
-from liner.ingest.ddex.service import DdexIngester, Source, delivery_stamp, file_stamp
+from liner.ingest.ddex.reading import Source, delivery_stamp, file_stamp
+from liner.ingest.ddex.service import DdexIngester
 from liner.ingest.records import Problem
 from liner.kit.errors import LinerError
 
@@ -271,24 +272,28 @@ class Choreographer:
             yield summary
             return
         ack_dir = self._ack_dir(unit.folder)
-        done: list[MessageOutcome] = []
+        sources: list[tuple[Path, Source]] = []
         for path, entry in files:
             expected_hash = None
             if entry is not None and entry.hash_algorithm and entry.hash_value:
                 expected_hash = (entry.hash_algorithm, entry.hash_value)
-            outcome = self._ingester.ingest_file(
-                path,
-                Source(
-                    label=str(path),
-                    base_dir=path.parent,
-                    stamp=stamp,
-                    batch_row_id=row.id,
-                    batch_public_id=row.public_id,
-                    ack_dir=ack_dir,
-                    expected_message_id=entry.message_id if entry is not None else None,
-                    expected_hash=expected_hash,
-                ),
+            sources.append(
+                (
+                    path,
+                    Source(
+                        label=str(path),
+                        base_dir=path.parent,
+                        stamp=stamp,
+                        batch_row_id=row.id,
+                        batch_public_id=row.public_id,
+                        ack_dir=ack_dir,
+                        expected_message_id=entry.message_id if entry is not None else None,
+                        expected_hash=expected_hash,
+                    ),
+                )
             )
+        done: list[MessageOutcome] = []
+        for outcome in self._ingester.ingest_files(sources):
             done.append(outcome)
             yield outcome
         repository.finish_batch(row.id, "processed")

@@ -14,6 +14,7 @@ ERN 4 deal flagged ``IsPreOrderDeal`` is the pre-order window itself, so its
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -26,7 +27,7 @@ from liner.quality.identifiers import WORLDWIDE, normalise_territory
 _TIS_WORLDWIDE = "2136"
 
 
-def _territories(elements: list[Element], problems: Problems) -> list[str]:
+def _territories(elements: Sequence[Element], problems: Problems) -> list[str]:
     codes: list[str] = []
     for element in elements:
         raw = text(element)
@@ -46,7 +47,7 @@ def _territories(elements: list[Element], problems: Problems) -> list[str]:
 
 
 def _periods(
-    validity_periods: list[Element], problems: Problems
+    validity_periods: Sequence[Element], problems: Problems
 ) -> list[tuple[datetime | None, datetime | None]]:
     periods: list[tuple[datetime | None, datetime | None]] = []
     for period in validity_periods:
@@ -65,7 +66,7 @@ def _periods(
     return periods or [(None, None)]
 
 
-def _first(groups: dict[str, list[Element]], *names: str) -> Element | None:
+def _first(groups: Mapping[str, Sequence[Element]], *names: str) -> Element | None:
     for name in names:
         found = groups.get(name)
         if found:
@@ -75,9 +76,9 @@ def _first(groups: dict[str, list[Element]], *names: str) -> Element | None:
 
 def _deal_availabilities(terms: Element, problems: Problems) -> list[Availability]:
     fields = grouped(terms)
-    included = _territories(fields.get("TerritoryCode", []), problems)
+    included = _territories(fields.get("TerritoryCode", ()), problems)
     excluded = [
-        c for c in _territories(fields.get("ExcludedTerritoryCode", []), problems) if c != WORLDWIDE
+        c for c in _territories(fields.get("ExcludedTerritoryCode", ()), problems) if c != WORLDWIDE
     ]
     if not included and not excluded:
         problems.warn("ddex_deal_without_territory", "deal names no usable territory", at=terms)
@@ -94,10 +95,11 @@ def _deal_availabilities(terms: Element, problems: Problems) -> list[Availabilit
             )
             return []
     models = tuple(
-        dict.fromkeys(c for c in (avs_code(e) for e in fields.get("CommercialModelType", [])) if c)
+        dict.fromkeys(c for c in (avs_code(e) for e in fields.get("CommercialModelType", ())) if c)
     )
-    use_elements = fields.get("UseType", []) + [
-        use for usage in fields.get("Usage", []) for use in kids(usage, "UseType")
+    use_elements = [
+        *fields.get("UseType", ()),
+        *(use for usage in fields.get("Usage", ()) for use in kids(usage, "UseType")),
     ]
     uses = tuple(dict.fromkeys(c for c in (avs_code(e) for e in use_elements) if c))
     takedown = is_true(text(_first(fields, "TakeDown"))) or is_true(
@@ -108,7 +110,7 @@ def _deal_availabilities(terms: Element, problems: Problems) -> list[Availabilit
     )
     is_preorder_deal = is_true(text(_first(fields, "IsPreOrderDeal")))
     availabilities = []
-    for start, end in _periods(fields.get("ValidityPeriod", []), problems):
+    for start, end in _periods(fields.get("ValidityPeriod", ()), problems):
         availabilities.append(
             Availability(
                 territories=territories,

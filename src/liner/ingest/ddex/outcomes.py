@@ -25,9 +25,8 @@ class Status(StrEnum):
     """The message is unusable; nothing of it was applied."""
 
 
-APPLIED_RESULTS = frozenset({"created", "updated", "deleted", "recovered"})
-"""Per-release results that mean this message changed the catalog. ``recovered``: the
-change was made by an earlier run of this very file that stopped before recording it."""
+APPLIED_RESULTS = frozenset({"created", "updated", "deleted"})
+"""Per-release results that mean this message changed the catalog."""
 
 
 def problem_from_json(data: dict[str, Any]) -> Problem:
@@ -86,8 +85,8 @@ class ReleaseOutcome:
     source_key: str
     public_id: str | None
     result: str
-    """``created``, ``updated``, ``unchanged``, ``deleted``, ``recovered``, ``stale``,
-    ``superseded``, ``unknown`` (a purge of nothing) or ``rejected``."""
+    """``created``, ``updated``, ``unchanged``, ``deleted``, ``stale``, ``superseded``,
+    ``unknown`` (a purge of nothing) or ``rejected``."""
 
     def to_json(self) -> dict[str, Any]:
         return {"source_key": self.source_key, "id": self.public_id, "result": self.result}

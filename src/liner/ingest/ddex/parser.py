@@ -34,7 +34,17 @@ from liner.ingest.ddex.releases import (
     type_values,
 )
 from liner.ingest.ddex.resources import parse_resources
-from liner.ingest.ddex.tree import Element, Problems, attr, kid, kid_text, kids, local, text
+from liner.ingest.ddex.tree import (
+    Element,
+    Problems,
+    attr,
+    indexed,
+    kid,
+    kid_text,
+    kids,
+    local,
+    text,
+)
 from liner.ingest.ddex.values import genres, natural_key, pick_title, release_ids, squash
 from liner.ingest.ddex.versions import detect_version
 from liner.ingest.records import Availability, ExternalId, ReleaseRecord
@@ -51,6 +61,11 @@ def parse_ern(data: bytes, *, location: str = "") -> ErnMessage:
     """Parse one ERN message (``NewReleaseMessage`` or ``PurgeReleaseMessage``, ERN
     3.4 to 4.3) into an :class:`ErnMessage`."""
     root = parse_xml(data, location=location)
+    with indexed():
+        return _message(root, location)
+
+
+def _message(root: Element, location: str) -> ErnMessage:
     name = local(root)
     message_type = _MESSAGE_TYPES.get(name)
     if message_type is None:

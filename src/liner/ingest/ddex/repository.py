@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -22,10 +22,10 @@ from liner.ingest.ddex.outcomes import (
     problem_from_json,
 )
 from liner.ingest.records import ExternalId
-from liner.kit.db import lock_writes
+from liner.kit.db import lock_writes, read_only
 from liner.kit.ids import new_public_id
-from liner.models import Provenance, Release, ReleaseExternalId
-from liner.models.base import utcnow
+from liner.models import Release, ReleaseExternalId
+from liner.models.base import table_of, utcnow
 from liner.models.deliveries import Delivery, DeliveryBatch, DeliveryHead
 
 
@@ -70,8 +70,31 @@ class Precheck:
     """UPC -> the other sender whose active release carries it."""
     purge_matches: list[list[OwnedRelease]] = field(default_factory=list)
     """Per purged release: every catalog release (any sender) matching one of its ids."""
-    public_ids: dict[str, str] = field(default_factory=dict)
-    """The sender's release public ids by source key."""
+    head_rows: dict[str, DeliveryHead] = field(default_factory=dict)
+    """The head rows behind ``heads``, to move when the message is recorded."""
+    head_keys_read: frozenset[str] = frozenset()
+    """Every key whose head was looked up (a key here without a row has none)."""
+
+
+# The statements every message runs, built once (with their cache keys).
+_RECORDED = (
+    select(Delivery, DeliveryBatch.public_id)
+    .outerjoin(DeliveryBatch, DeliveryBatch.id == Delivery.batch_id)
+    .where(
+        Delivery.sender == bindparam("sender"),
+        Delivery.message_id == bindparam("message_id"),
+        Delivery.file_sha256 == bindparam("sha256"),
+    )
+)
+_HEADS = select(DeliveryHead).where(
+    DeliveryHead.sender == bindparam("sender"),
+    DeliveryHead.key.in_(bindparam("keys", expanding=True)),
+)
+_UPC_OWNERS = select(Release.upc, Release.owner).where(
+    Release.upc.in_(bindparam("upcs", expanding=True)),
+    Release.owner != bindparam("sender"),
+    Release.status == "active",
+)
 
 
 def id_key(ext: ExternalId) -> str:
@@ -88,10 +111,6 @@ def release_row_keys(release: Release) -> tuple[str, ...]:
         keys.append(f"catalog_number:{release.catalog_number}")
     keys.extend(f"{e.namespace}:{e.value}" for e in release.external_ids)
     return tuple(dict.fromkeys(keys))
-
-
-def _readonly(session: Session) -> None:
-    session.connection(execution_options={"readonly": True})
 
 
 def _matching(source_key: str | None, ids: Sequence[ExternalId]) -> ColumnElement[bool] | None:
@@ -148,176 +167,166 @@ class DeliveryRepository:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
-    # reads before a message is applied
+    # one message: read, then write, in the caller's transaction
 
     def precheck(
         self,
+        session: Session,
         *,
         sender: str,
         message_id: str,
         sha256: str,
         keys: Iterable[str] = (),
         upcs: Iterable[str] = (),
-        source_keys: Iterable[str] = (),
         purges: Sequence[tuple[str | None, Sequence[ExternalId]]] = (),
     ) -> Precheck:
-        """Everything the ingester reads before writing, in one read transaction."""
+        """Everything the ingester reads before writing. ``session`` holds the write
+        lock, so nothing read here changes before the message is recorded."""
         found = Precheck()
-        with self._sessions() as session:
-            _readonly(session)
-            row = session.execute(
-                select(Delivery, DeliveryBatch.public_id)
-                .outerjoin(DeliveryBatch, DeliveryBatch.id == Delivery.batch_id)
-                .where(
-                    Delivery.sender == sender,
-                    Delivery.message_id == message_id,
-                    Delivery.file_sha256 == sha256,
+        row = session.execute(
+            _RECORDED, {"sender": sender, "message_id": message_id, "sha256": sha256}
+        ).first()
+        if row is not None:
+            found.existing = outcome_of(row[0], row[1], replayed=True)
+            return found
+        key_list = sorted(set(keys))
+        if key_list and sender:
+            found.head_keys_read = frozenset(key_list)
+            for head in session.scalars(_HEADS, {"sender": sender, "keys": key_list}):
+                found.head_rows[head.key] = head
+                found.heads[head.key] = Head(
+                    head.key,
+                    head.source_key,
+                    head.state,
+                    head.message_created_at,
+                    head.order_key,
                 )
-            ).first()
-            if row is not None:
-                found.existing = outcome_of(row[0], row[1], replayed=True)
-                return found
-            key_list = sorted(set(keys))
-            if key_list and sender:
-                for head in session.scalars(
-                    select(DeliveryHead).where(
-                        DeliveryHead.sender == sender, DeliveryHead.key.in_(key_list)
-                    )
+        upc_list = sorted(set(upcs))
+        if upc_list:
+            for upc, owner in session.execute(_UPC_OWNERS, {"upcs": upc_list, "sender": sender}):
+                if upc is not None:
+                    found.upc_owners.setdefault(upc, owner)
+        for source_key, ids in purges:
+            condition = _matching(source_key, ids)
+            matches: list[OwnedRelease] = []
+            if condition is not None:
+                for release in session.scalars(
+                    select(Release)
+                    .where(condition)
+                    .options(selectinload(Release.external_ids))
+                    .order_by(Release.id)
                 ):
-                    found.heads[head.key] = Head(
-                        head.key,
-                        head.source_key,
-                        head.state,
-                        head.message_created_at,
-                        head.order_key,
-                    )
-            upc_list = sorted(set(upcs))
-            if upc_list:
-                for upc, owner in session.execute(
-                    select(Release.upc, Release.owner).where(
-                        Release.upc.in_(upc_list),
-                        Release.owner != sender,
-                        Release.status == "active",
-                    )
-                ):
-                    if upc is not None:
-                        found.upc_owners.setdefault(upc, owner)
-            wanted = sorted(set(source_keys))
-            if wanted and sender:
-                for owned_key, public_id in session.execute(
-                    select(Release.source_key, Release.public_id).where(
-                        Release.owner == sender, Release.source_key.in_(wanted)
-                    )
-                ):
-                    if owned_key is not None:
-                        found.public_ids[owned_key] = public_id
-            for source_key, ids in purges:
-                condition = _matching(source_key, ids)
-                matches: list[OwnedRelease] = []
-                if condition is not None:
-                    for release in session.scalars(
-                        select(Release)
-                        .where(condition)
-                        .options(selectinload(Release.external_ids))
-                        .order_by(Release.id)
-                    ):
-                        matches.append(
-                            OwnedRelease(
-                                owner=release.owner,
-                                source_key=release.source_key,
-                                public_id=release.public_id,
-                                status=release.status,
-                                keys=release_row_keys(release),
-                            )
+                    matches.append(
+                        OwnedRelease(
+                            owner=release.owner,
+                            source_key=release.source_key,
+                            public_id=release.public_id,
+                            status=release.status,
+                            keys=release_row_keys(release),
                         )
-                found.purge_matches.append(matches)
+                    )
+            found.purge_matches.append(matches)
         return found
 
-    def changed_by(self, sender: str, source_key: str, sha256: str) -> bool:
-        """True when the last change to this release came from the file with this hash
-        (an earlier run applied it, then stopped before recording the delivery)."""
-        with self._sessions() as session:
-            _readonly(session)
-            extra = session.scalar(
-                select(Provenance.extra)
-                .join(Release, Release.provenance_id == Provenance.id)
-                .where(Release.owner == sender, Release.source_key == source_key)
+    def public_ids(
+        self, session: Session, sender: str, source_keys: Iterable[str]
+    ) -> dict[str, str]:
+        """The public ids of the sender's releases with these source keys (for the
+        outcome of releases a message did not write)."""
+        wanted = sorted(set(source_keys))
+        if not wanted or not sender:
+            return {}
+        rows = session.execute(
+            select(Release.source_key, Release.public_id).where(
+                Release.owner == sender, Release.source_key.in_(wanted)
             )
-        return isinstance(extra, dict) and extra.get("sha256") == sha256
-
-    # the record written after the catalog write
+        )
+        return {key: public_id for key, public_id in rows if key is not None}
 
     def record(
-        self, outcome: MessageOutcome, *, batch_row_id: int | None, heads: Sequence[HeadUpdate]
+        self,
+        session: Session,
+        outcome: MessageOutcome,
+        *,
+        batch_row_id: int | None,
+        heads: Sequence[HeadUpdate],
+        pre: Precheck,
     ) -> MessageOutcome:
-        """Store the outcome and move the release heads, in one transaction; when the
-        same file was recorded meanwhile, return that record instead."""
-        with self._sessions() as session, session.begin():
-            lock_writes(session)
-            existing = session.scalars(
-                select(Delivery).where(
-                    Delivery.sender == outcome.sender,
-                    Delivery.message_id == outcome.message_id,
-                    Delivery.file_sha256 == outcome.sha256,
-                )
-            ).first()
-            if existing is not None:
-                return outcome_of(existing, outcome.batch, replayed=True)
-            now = utcnow()
-            row = Delivery(
-                public_id=new_public_id(),
-                sender=outcome.sender,
-                message_id=outcome.message_id,
-                file_sha256=outcome.sha256,
-                file_path=outcome.file,
-                transport=outcome.transport,
-                thread_id=outcome.thread_id[:255] if outcome.thread_id else None,
-                ern_version=outcome.version,
-                message_type=outcome.message_type,
-                message_created_at=outcome.created_at,
-                order_key=outcome.order_key,
-                status=str(outcome.status),
-                release_ids=outcome.release_ids,
-                source_keys=outcome.source_keys,
-                releases=[r.to_json() for r in outcome.releases],
-                problems=[p.to_json() for p in outcome.problems],
-                assets=[a.to_json() for a in outcome.assets],
-                batch_id=batch_row_id,
-                processed_at=now,
-            )
-            session.add(row)
-            session.flush()
-            if outcome.created_at is not None and outcome.sender:
-                self._move_heads(session, outcome, heads, row.id, now)
-            return outcome_of(row, outcome.batch)
+        """Store the outcome and move the release heads, in the transaction that read
+        ``pre`` and applied the message."""
+        now = utcnow()
+        row = Delivery(
+            public_id=new_public_id(),
+            sender=outcome.sender,
+            message_id=outcome.message_id,
+            file_sha256=outcome.sha256,
+            file_path=outcome.file,
+            transport=outcome.transport,
+            thread_id=outcome.thread_id[:255] if outcome.thread_id else None,
+            ern_version=outcome.version,
+            message_type=outcome.message_type,
+            message_created_at=outcome.created_at,
+            order_key=outcome.order_key,
+            status=str(outcome.status),
+            release_ids=outcome.release_ids,
+            source_keys=outcome.source_keys,
+            releases=[r.to_json() for r in outcome.releases],
+            problems=[p.to_json() for p in outcome.problems],
+            assets=[a.to_json() for a in outcome.assets],
+            batch_id=batch_row_id,
+            processed_at=now,
+        )
+        session.add(row)
+        session.flush()
+        if outcome.created_at is not None and outcome.sender:
+            self._move_heads(session, outcome, heads, pre, row.id, now)
+        return outcome_of(row, outcome.batch)
 
     @staticmethod
     def _move_heads(
         session: Session,
         outcome: MessageOutcome,
         updates: Sequence[HeadUpdate],
+        pre: Precheck,
         delivery_id: int,
         now: datetime,
     ) -> None:
+        """Heads read by :meth:`precheck` in this transaction are reused; only keys it
+        did not look up (a purged release's other ids) are read here."""
         assert outcome.created_at is not None
         by_key = {u.key: u for u in updates}
         if not by_key:
             return
-        current = {
-            head.key: head
-            for head in session.scalars(
-                select(DeliveryHead).where(
-                    DeliveryHead.sender == outcome.sender, DeliveryHead.key.in_(sorted(by_key))
+        current = dict(pre.head_rows)
+        unread = sorted(set(by_key) - pre.head_keys_read)
+        if unread:
+            current.update(
+                (head.key, head)
+                for head in session.scalars(
+                    select(DeliveryHead).where(
+                        DeliveryHead.sender == outcome.sender, DeliveryHead.key.in_(unread)
+                    )
                 )
             )
-        }
         rank = (outcome.created_at, outcome.order_key)
+        new_heads: list[dict[str, Any]] = []
         for key, update in by_key.items():
             head = current.get(key)
             if head is None:
-                head = DeliveryHead(sender=outcome.sender, key=key)
-                session.add(head)
-            elif (head.message_created_at, head.order_key) > rank:
+                new_heads.append(
+                    {
+                        "sender": outcome.sender,
+                        "key": key,
+                        "source_key": update.source_key,
+                        "state": update.state,
+                        "message_created_at": outcome.created_at,
+                        "order_key": outcome.order_key,
+                        "delivery_id": delivery_id,
+                        "updated_at": now,
+                    }
+                )
+                continue
+            if (head.message_created_at, head.order_key) > rank:
                 continue
             head.source_key = update.source_key
             head.state = update.state
@@ -325,6 +334,8 @@ class DeliveryRepository:
             head.order_key = outcome.order_key
             head.delivery_id = delivery_id
             head.updated_at = now
+        if new_heads:
+            session.execute(insert(table_of(DeliveryHead)), new_heads)
 
     # batches
 
@@ -382,7 +393,7 @@ class DeliveryRepository:
 
     def batch_outcomes(self, row: DeliveryBatch) -> list[MessageOutcome]:
         with self._sessions() as session:
-            _readonly(session)
+            read_only(session)
             rows = session.scalars(
                 select(Delivery).where(Delivery.batch_id == row.id).order_by(Delivery.id)
             ).all()
@@ -394,7 +405,7 @@ class DeliveryRepository:
         self, sender: str, *, limit: int, offset: int, status: str | None = None
     ) -> tuple[list[MessageOutcome], int]:
         with self._sessions() as session:
-            _readonly(session)
+            read_only(session)
             condition = Delivery.sender == sender
             if status is not None:
                 condition = and_(condition, Delivery.status == status)
@@ -411,7 +422,7 @@ class DeliveryRepository:
 
     def get_for_sender(self, sender: str, public_id: str) -> MessageOutcome | None:
         with self._sessions() as session:
-            _readonly(session)
+            read_only(session)
             row = session.execute(
                 select(Delivery, DeliveryBatch.public_id)
                 .outerjoin(DeliveryBatch, DeliveryBatch.id == Delivery.batch_id)
@@ -422,7 +433,7 @@ class DeliveryRepository:
     def counts(self) -> dict[str, Any]:
         """Deliveries by status (for reports and tests)."""
         with self._sessions() as session:
-            _readonly(session)
+            read_only(session)
             rows = session.execute(
                 select(Delivery.status, func.count()).group_by(Delivery.status)
             ).all()

@@ -2,9 +2,9 @@
 
 Every message ends with a recorded :class:`~liner.models.deliveries.Delivery`, keyed by
 (sender, message id, file SHA-256): processing the same file again changes nothing and
-answers what was recorded. The catalog write comes first and is idempotent; the record
-comes after it, so a run killed in between is repaired by running again (the write then
-finds nothing to change, and the record says the message was applied).
+answers what was recorded. The checks, the catalog writes and the record are one
+transaction under the catalog write lock: a run killed anywhere leaves either all of
+them or none, and running again picks up where it stopped.
 
 Order: the newest ``MessageCreatedDateTime`` wins. Messages created at the same instant
 are ordered by their delivery timestamp (batch or release folder), then message id,
@@ -18,13 +18,13 @@ rejected), and its purges of releases it does not own are rejected.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
 from pathlib import Path
+
+from sqlalchemy.orm import Session
 
 from liner.catalog.releases import track_key
 from liner.ingest.ddex.acks import write_ack
@@ -37,7 +37,13 @@ from liner.ingest.ddex.outcomes import (
     ReleaseOutcome,
     Status,
 )
-from liner.ingest.ddex.parser import parse_ern
+from liner.ingest.ddex.reading import (
+    ReadMessage,
+    Source,
+    file_stamp,
+    read_bytes,
+    read_file,
+)
 from liner.ingest.ddex.repository import (
     DeliveryRepository,
     Head,
@@ -47,38 +53,11 @@ from liner.ingest.ddex.repository import (
     id_key,
 )
 from liner.ingest.records import Problem, Provenance, ReleaseRecord
-from liner.kit.errors import ConflictError, InputError, LinerError, PermissionDeniedError
-from liner.kit.xml import DEFAULT_MAX_BYTES
-from liner.quality.identifiers import CheckDigitError, normalise_dpid
+from liner.kit.db import lock_writes
+from liner.kit.errors import ConflictError, InputError
 from liner.runtime import Runtime
 
 log = logging.getLogger(__name__)
-
-_STAMP_RE = re.compile(r"(?:^|_)(\d{14,17})$")
-
-
-def delivery_stamp(name: str) -> str:
-    """The delivery timestamp in a batch or release folder name (``20161024145603121``,
-    ``N_A10301A0005108088N_20240101120000000``), as 17 digits, or "" when there is none."""
-    match = _STAMP_RE.search(name)
-    if match is None:
-        return ""
-    digits = match.group(1)
-    try:
-        datetime.strptime(digits[:14], "%Y%m%d%H%M%S")
-    except ValueError:
-        return ""
-    return (digits + "000")[:17]
-
-
-def file_stamp(path: Path) -> str:
-    """The delivery timestamp of a message file: that of its release folder, else of
-    the batch folder above it."""
-    for folder in (path.parent, path.parent.parent):
-        stamp = delivery_stamp(folder.name)
-        if stamp:
-            return stamp
-    return ""
 
 
 def order_key(stamp: str, message_id: str, sha256: str) -> str:
@@ -109,36 +88,16 @@ def purge_keys(purged: PurgedRelease) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
-def canonical_sender(value: str) -> str:
-    """A DPID as the parser stores it (compact, ``DPID:`` and hyphens removed)."""
-    value = value.strip()
-    try:
-        return normalise_dpid(value)
-    except CheckDigitError as exc:
-        return str(exc.value)
-    except InputError:
-        return value
+GROUP_SECONDS = 1.0
+"""The longest a group holds the write lock before it commits."""
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
-    """Where a message came from and where its files and acknowledgement go."""
+class _RefusedError(Exception):
+    """The catalog refused a release of the message: the message is rejected whole."""
 
-    label: str | None = None
-    """The file's path as reported (None for HTTP)."""
-    base_dir: Path | None = None
-    """The folder the message's file references are relative to (None: not checked)."""
-    stamp: str = ""
-    batch_row_id: int | None = None
-    batch_public_id: str | None = None
-    ack_dir: Path | None = None
-    transport: str = "folder"
-    problems: tuple[Problem, ...] = ()
-    """Problems found before the message was read (e.g. against its batch manifest)."""
-    expected_message_id: str | None = None
-    """The MessageId its batch manifest announced."""
-    expected_hash: tuple[str, str] | None = None
-    """(algorithm, hex digest) of the file, as its batch manifest announced."""
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
 
 
 @dataclass(slots=True)
@@ -187,31 +146,59 @@ class DdexIngester:
 
     def __init__(self, runtime: Runtime, *, write_acks: bool = True) -> None:
         self._catalog = runtime.catalog
+        self._sessions = runtime.sessions
+        self._group_size = runtime.settings.ddex_group_size
         self.repository = DeliveryRepository(runtime.sessions)
         self._write_acks = write_acks
 
     # entry points
 
     def ingest_file(self, path: Path, source: Source | None = None) -> MessageOutcome:
+        """Apply one message file in a transaction of its own."""
         source = source or Source(
             label=str(path),
             base_dir=path.parent,
             stamp=file_stamp(path),
             ack_dir=path.parent / "ack",
         )
-        try:
-            size = path.stat().st_size
-            if size > DEFAULT_MAX_BYTES:
-                return self._oversized(path, size, source)
-            data = path.read_bytes()
-        except OSError as exc:
-            return MessageOutcome(
-                status=Status.REJECTED,
-                sha256="",
-                file=source.label,
-                problems=(Problem("ddex_file_unreadable", str(exc), "error", str(path)),),
-            )
-        return self.ingest_bytes(data, source)
+        read = read_file(path, source)
+        if isinstance(read, MessageOutcome):
+            return read
+        return self._ingest(read, source)
+
+    def ingest_files(
+        self,
+        items: Iterable[tuple[Path, Source]],
+        *,
+        group_size: int | None = None,
+        group_seconds: float = GROUP_SECONDS,
+    ) -> Iterator[MessageOutcome]:
+        """Apply message files in order, a group at a time: each group is one
+        transaction (up to ``group_size`` messages, by default ``LINER_DDEX_GROUP_SIZE``,
+        or ``group_seconds`` under the write lock), each message in a savepoint of its
+        own, so that a refused message still changes nothing. A group's outcomes are
+        yielded, and its acknowledgements written, only once it has committed: a run
+        stopped earlier left nothing of it."""
+        group_size = group_size or self._group_size
+        pending = iter(items)
+        exhausted = False
+        while not exhausted:
+            done: list[tuple[MessageOutcome, Source]] = []
+            exhausted = True
+            with self._sessions() as session, session.begin():
+                lock_writes(session)
+                started = time.monotonic()
+                for path, source in pending:
+                    read = read_file(path, source)
+                    if isinstance(read, MessageOutcome):
+                        done.append((read, source))
+                    else:
+                        done.append((self._ingest_grouped(session, read, source), source))
+                    if len(done) >= group_size or time.monotonic() - started >= group_seconds:
+                        exhausted = False
+                        break
+            for outcome, source in done:
+                yield self._finish(outcome, source)
 
     def ingest_bytes(
         self, data: bytes, source: Source, *, expected_sender: str | None = None
@@ -219,49 +206,52 @@ class DdexIngester:
         """Apply one message. ``expected_sender`` (HTTP): the message must come from this
         DPID, else :class:`PermissionDeniedError`; unreadable messages raise their typed
         error instead of being recorded."""
-        sha = hashlib.sha256(data).hexdigest()
-        problems: list[Problem] = []
-        if source.expected_hash is not None:
-            algorithm, expected = source.expected_hash
-            actual = hashlib.new(algorithm, data).hexdigest()
-            if actual != expected:
-                problems.append(
-                    Problem(
-                        "ddex_manifest_hash_mismatch",
-                        f"the file's {algorithm} is {actual}; its batch manifest says {expected}",
-                        "error",
-                        source.label or "",
-                    )
-                )
-        parsed: ErnMessage | None = None
-        try:
-            parsed = parse_ern(data, location=source.label or "")
-        except LinerError as exc:
-            if expected_sender is not None:
-                raise
-            problems.append(Problem(exc.code, exc.message, "error", exc.location))
-        except Exception as exc:
-            if expected_sender is not None:
-                raise
-            log.exception("the DDEX parser failed", extra={"file": source.label})
-            problems.append(
-                Problem("ddex_internal_error", f"the message could not be read: {exc!r}", "error")
-            )
-        if expected_sender is not None and parsed is not None:
-            wanted = canonical_sender(expected_sender)
-            if (parsed.sender_dpid or "") != wanted:
-                raise PermissionDeniedError(
-                    f"the message is sent by {parsed.sender_dpid!r}; this key may only "
-                    f"deliver as {wanted!r}",
-                    code="ddex_sender_mismatch",
-                )
-        return self._ingest(sha, parsed, problems, source)
+        return self._ingest(read_bytes(data, source, expected_sender), source)
 
     # the message
 
-    def _ingest(
-        self, sha: str, parsed: ErnMessage | None, problems: list[Problem], source: Source
+    def _ingest(self, read: ReadMessage, source: Source) -> MessageOutcome:
+        """Read, apply and record the message in one transaction under the write lock,
+        so that the catalog and the delivery record never disagree. When the catalog
+        refuses a release, everything is rolled back and the refusal alone recorded."""
+        with self._sessions() as session:
+            try:
+                with session.begin():
+                    lock_writes(session)
+                    outcome = self._ingest_in(session, read, list(read.problems), source)
+            except _RefusedError as refused:
+                with session.begin():
+                    lock_writes(session)
+                    outcome = self._ingest_in(
+                        session, read, [*read.problems, refused.problem], source
+                    )
+        return self._finish(outcome, source)
+
+    def _ingest_grouped(
+        self, session: Session, read: ReadMessage, source: Source
     ) -> MessageOutcome:
+        """One message of a group, in a savepoint: a refusal rolls back this message
+        only, and the refusal alone is recorded."""
+        try:
+            try:
+                with session.begin_nested():
+                    return self._ingest_in(session, read, list(read.problems), source)
+            except _RefusedError as refused:
+                return self._ingest_in(session, read, [*read.problems, refused.problem], source)
+        finally:
+            # Rows written with bulk statements are not in loaded objects' collections:
+            # the next message of the group must load what it reads afresh.
+            session.expunge_all()
+
+    def _finish(self, outcome: MessageOutcome, source: Source) -> MessageOutcome:
+        if outcome.replayed:
+            return self._replayed(outcome, source)
+        return self._acknowledge(replace(outcome, file=source.label or outcome.file), source)
+
+    def _ingest_in(
+        self, session: Session, read: ReadMessage, problems: list[Problem], source: Source
+    ) -> MessageOutcome:
+        sha, parsed = read.sha256, read.parsed
         sender = (parsed.sender_dpid or "") if parsed is not None else ""
         message_id = (parsed.message_id if parsed is not None else "")[:255]
         is_new = parsed is not None and parsed.message_type is MessageType.NEW_RELEASE
@@ -270,16 +260,16 @@ class DdexIngester:
         keys = [k for r in records for k in release_keys(r)]
         keys += [k for p in purges for k in purge_keys(p)]
         pre = self.repository.precheck(
+            session,
             sender=sender,
             message_id=message_id,
             sha256=sha,
             keys=keys,
             upcs=[r.upc for r in records if r.upc],
-            source_keys=[k for r in records if (k := r.natural_key())],
             purges=[(p.source_key, p.ids) for p in purges],
         )
         if pre.existing is not None:
-            return self._replayed(pre.existing, source)
+            return pre.existing
         stamp_key = order_key(source.stamp, message_id, sha)
         outcome = MessageOutcome(
             status=Status.REJECTED,
@@ -337,15 +327,11 @@ class DdexIngester:
         if parsed is not None and usable:
             provenance = self._provenance(parsed, sha, stamp_key, source)
             if is_new:
-                applied = self._apply_releases(records, pre, provenance, stamp_key)
+                applied = self._apply_releases(session, records, pre, provenance, stamp_key)
             else:
-                applied = self._apply_purges(purges, pre, provenance, stamp_key)
+                applied = self._apply_purges(session, purges, pre, provenance, stamp_key)
         elif parsed is not None:
-            applied.results = [
-                ReleaseOutcome(k, pre.public_ids.get(k), "rejected")
-                for r in records
-                if (k := r.natural_key())
-            ]
+            applied.results = self._rejected(session, sender, records)
         problems.extend(applied.problems)
         outcome = replace(
             outcome,
@@ -354,10 +340,9 @@ class DdexIngester:
             problems=tuple(problems),
             assets=assets,
         )
-        recorded = self.repository.record(
-            outcome, batch_row_id=source.batch_row_id, heads=applied.heads
+        return self.repository.record(
+            session, outcome, batch_row_id=source.batch_row_id, heads=applied.heads, pre=pre
         )
-        return self._acknowledge(replace(recorded, file=source.label or recorded.file), source)
 
     def _provenance(
         self, parsed: ErnMessage, sha: str, stamp_key: str, source: Source
@@ -369,6 +354,7 @@ class DdexIngester:
 
     def _apply_releases(
         self,
+        session: Session,
         records: Sequence[ReleaseRecord],
         pre: Precheck,
         provenance: Provenance,
@@ -392,11 +378,7 @@ class DdexIngester:
                 )
         if refused:
             applied.problems.extend(refused)
-            applied.results = [
-                ReleaseOutcome(k, pre.public_ids.get(k), "rejected")
-                for r in records
-                if (k := r.natural_key())
-            ]
+            applied.results = self._rejected(session, provenance.sender, records)
             return applied
         rank = (provenance.created_at, stamp_key)
         for record in records:
@@ -404,26 +386,29 @@ class DdexIngester:
             keys = release_keys(record)
             newest = _newest(pre.heads, keys)
             if newest is not None and newest.rank > rank:
-                applied.results.append(ReleaseOutcome(key, pre.public_ids.get(key), "superseded"))
+                public_id = self.repository.public_ids(session, provenance.sender, [key]).get(key)
+                applied.results.append(ReleaseOutcome(key, public_id, "superseded"))
                 continue
             try:
-                written = self._catalog.upsert_release(record, provenance)
+                written = self._catalog.upsert_release(record, provenance, session=session)
             except (ConflictError, InputError) as exc:
-                applied.problems.append(Problem(exc.code, exc.message, "error", key))
-                applied.results.append(ReleaseOutcome(key, pre.public_ids.get(key), "rejected"))
-                continue
+                raise _RefusedError(Problem(exc.code, exc.message, "error", key)) from exc
             result = written.status
-            if result == "unchanged" and self.repository.changed_by(
-                provenance.sender, key, provenance.extra["sha256"]
-            ):
-                result = "recovered"
             applied.results.append(ReleaseOutcome(key, written.public_id, result))
-            if result in ("created", "updated", "unchanged", "recovered"):
+            if result in ("created", "updated", "unchanged"):
                 applied.heads.extend(HeadUpdate(k, key, "active") for k in keys)
         return applied
 
+    def _rejected(
+        self, session: Session, sender: str, records: Sequence[ReleaseRecord]
+    ) -> list[ReleaseOutcome]:
+        keys = [k for r in records if (k := r.natural_key())]
+        public_ids = self.repository.public_ids(session, sender, keys)
+        return [ReleaseOutcome(k, public_ids.get(k), "rejected") for k in keys]
+
     def _apply_purges(
         self,
+        session: Session,
         purges: Sequence[PurgedRelease],
         pre: Precheck,
         provenance: Provenance,
@@ -457,9 +442,10 @@ class DdexIngester:
             newest = _newest(pre.heads, keys)
             if newest is not None and newest.rank > rank:
                 source_key = newest.source_key or purged.source_key or ""
-                applied.results.append(
-                    ReleaseOutcome(source_key, pre.public_ids.get(source_key), "superseded")
+                public_id = self.repository.public_ids(session, sender, [source_key]).get(
+                    source_key
                 )
+                applied.results.append(ReleaseOutcome(source_key, public_id, "superseded"))
                 continue
             if not owned:
                 applied.problems.append(
@@ -474,16 +460,14 @@ class DdexIngester:
                 applied.heads.extend(HeadUpdate(k, purged.source_key, "purged") for k in keys)
                 continue
             for release in owned:
-                written = self._catalog.delete_release(release.source_key, provenance)
+                written = self._catalog.delete_release(
+                    release.source_key, provenance, session=session
+                )
                 result = written.status
-                if result == "unchanged" and self.repository.changed_by(
-                    sender, release.source_key, provenance.extra["sha256"]
-                ):
-                    result = "recovered"
                 applied.results.append(
                     ReleaseOutcome(release.source_key, written.public_id, result)
                 )
-                if result in ("deleted", "unchanged", "recovered"):
+                if result in ("deleted", "unchanged"):
                     applied.heads.extend(
                         HeadUpdate(k, release.source_key, "purged")
                         for k in dict.fromkeys((*keys, *release.keys))
@@ -491,19 +475,6 @@ class DdexIngester:
         return applied
 
     # after the record
-
-    def _oversized(self, path: Path, size: int, source: Source) -> MessageOutcome:
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            while chunk := handle.read(1024 * 1024):
-                digest.update(chunk)
-        problem = Problem(
-            "xml_too_large",
-            f"document is {size} bytes, more than the limit of {DEFAULT_MAX_BYTES}",
-            "error",
-            source.label or "",
-        )
-        return self._ingest(digest.hexdigest(), None, [problem], source)
 
     def _replayed(self, existing: MessageOutcome, source: Source) -> MessageOutcome:
         outcome = replace(existing, file=source.label or existing.file)

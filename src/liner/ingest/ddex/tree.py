@@ -7,7 +7,9 @@ with ``local-name()``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
 from lxml import etree
@@ -33,32 +35,61 @@ def local(element: Element) -> str:
     return _local_name(tag)
 
 
-def grouped(element: Element | None) -> dict[str, list[Element]]:
-    """The children of ``element`` by local name, in one pass (for elements read field
-    by field, such as deal terms)."""
+_INDEX: ContextVar[dict[Element, dict[str, list[Element]]] | None] = ContextVar(
+    "ddex_child_index", default=None
+)
+
+
+@contextmanager
+def indexed() -> Iterator[None]:
+    """While mapping one document: remember each element's children by local name the
+    first time they are asked for, so that an element read field by field is walked
+    once, not once per field. The document must not change meanwhile."""
+    token = _INDEX.set({})
+    try:
+        yield
+    finally:
+        _INDEX.reset(token)
+
+
+def _by_name(element: Element) -> dict[str, list[Element]]:
     groups: dict[str, list[Element]] = {}
-    if element is None:
-        return groups
     for child in element:
         groups.setdefault(local(child), []).append(child)
     return groups
+
+
+def _children(element: Element) -> dict[str, list[Element]]:
+    index = _INDEX.get()
+    if index is None:
+        return _by_name(element)
+    groups = index.get(element)
+    if groups is None:
+        groups = index[element] = _by_name(element)
+    return groups
+
+
+def grouped(element: Element | None) -> Mapping[str, Sequence[Element]]:
+    """The children of ``element`` by local name, in one pass (for elements read field
+    by field, such as deal terms). Read-only: it may be the index's own."""
+    if element is None:
+        return {}
+    return _children(element)
 
 
 def kids(element: Element | None, name: str) -> list[Element]:
     """The children of ``element`` called ``name``, in document order."""
     if element is None:
         return []
-    return [child for child in element if local(child) == name]
+    return list(_children(element).get(name, ()))
 
 
 def kid(element: Element | None, name: str) -> Element | None:
     """The first child of ``element`` called ``name``."""
     if element is None:
         return None
-    for child in element:
-        if local(child) == name:
-            return child
-    return None
+    found = _children(element).get(name)
+    return found[0] if found else None
 
 
 def path(element: Element | None, *names: str) -> Element | None:
@@ -74,7 +105,7 @@ def every(element: Element | None, *names: str) -> list[Element]:
     """Every element reached through a chain of child names (all matches at each step)."""
     current: list[Element] = [element] if element is not None else []
     for name in names:
-        current = [child for parent in current for child in parent if local(child) == name]
+        current = [child for parent in current for child in _children(parent).get(name, ())]
     return current
 
 

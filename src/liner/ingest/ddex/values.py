@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from liner.ingest.ddex.tree import (
     Element,
@@ -42,6 +43,7 @@ _CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NON_WORD_RE = re.compile(r"[^0-9a-zA-Z]+")
 
 
+@lru_cache(maxsize=4096)
 def snake(value: str) -> str:
     """``ComposerLyricist`` -> ``composer_lyricist``; ``AdvertisementSupportedModel`` ->
     ``advertisement_supported_model``; spaces and dashes become underscores."""
@@ -49,6 +51,7 @@ def snake(value: str) -> str:
     return _NON_WORD_RE.sub("_", spaced).strip("_").lower()
 
 
+@lru_cache(maxsize=4096)
 def squash(value: str) -> str:
     """Letters and digits only, lower case: how allowed values are compared."""
     return _NON_WORD_RE.sub("", value).lower()
