@@ -166,6 +166,8 @@ def test_wrong_method_is_405(catalog: Catalog, method: str, path: str) -> None:
     url = path.format(track=catalog.track(NORTHERN_LIGHTS, "Polar Night"), album="4" * 22)
     response = catalog.client.request(method, url)
     assert response.status_code == 405, response.text
+    allowed = "POST" if path.startswith("/v1/ingest/") else "GET, HEAD"
+    assert response.headers["allow"] == allowed
     if method != "HEAD":
         assert response.json() == {"error": {"status": 405, "message": "method not allowed"}}
 

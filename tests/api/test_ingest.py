@@ -346,7 +346,7 @@ def test_an_oversized_body_is_413(
     assert len(big) > 1024
     error = _error(client.post(RELEASES, content=big, headers=auth), 413)
     assert "1024" in error["message"]
-    # Without a key the body is never read: refused for the key first.
+    # Without a valid key the body is never read: refused for the key first.
     _error(client.post(RELEASES, content=big, headers={"Content-Type": "application/json"}), 401)
 
     async def chunks() -> AsyncIterator[bytes]:
@@ -356,6 +356,11 @@ def test_an_oversized_body_is_413(
     streamed = client.post(RELEASES, content=chunks(), headers=auth)
     assert "content-length" not in streamed.request.headers
     _error(streamed, 413)
+    # A body of unknown length is read only once the key and its scope are checked.
+    wrong = {"Authorization": "Bearer not-a-key", "Content-Type": "application/json"}
+    _error(client.post(RELEASES, content=chunks(), headers=wrong), 401)
+    unscoped = {**auth, "Authorization": f"Bearer {make_key(settings, 'read:deliveries')}"}
+    _error(client.post(RELEASES, content=chunks(), headers=unscoped), 403)
     assert client.json("/v1/changes")["changes"] == []
     small = orjson.loads(RELEASE)
     assert client.post(RELEASES, content=orjson.dumps(small), headers=auth).status_code == 201

@@ -73,3 +73,32 @@ def test_methods_outside_http_are_counted_as_other(
     metrics = client.get("/metrics").text
     assert 'method="OTHER",status="405"} 5.0' in metrics
     assert "BREW" not in metrics
+
+
+def test_a_content_length_that_is_not_a_number_is_400(
+    settings_for: Callable[..., Settings], open_client: Callable[[Settings], ApiClient]
+) -> None:
+    settings = settings_for()
+    key = make_key(settings, "ingest:releases")
+    app = LinerApp(lambda: Runtime.open(settings))
+    try:
+        for declared in (b"12abc", b"-5", b"", b"1e3"):
+            scope = {
+                "type": "http",
+                "method": "POST",
+                "path": "/v1/ingest/releases",
+                "raw_path": b"/v1/ingest/releases",
+                "query_string": b"",
+                "headers": [
+                    (b"authorization", f"Bearer {key}".encode()),
+                    (b"content-type", b"application/json"),
+                    (b"content-length", declared),
+                ],
+            }
+            sent = _call(app, scope, [{"type": "http.request", "body": b"{}"}])
+            assert sent[0]["status"] == 400, declared
+            error = orjson.loads(sent[1]["body"])["error"]
+            assert "Content-Length" in error["message"]
+    finally:
+        app.stop()
+    assert open_client(settings).json("/v1/changes")["changes"] == []

@@ -159,12 +159,23 @@ class LinerApp:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    async def _read_body(self, request: Request, chunks: AsyncIterator[bytes]) -> None:
+    def _declared_length(self, request: Request) -> int | None:
+        """The body's declared length: 400 when it is not a number, 413 when it is over
+        the limit (both known before a byte of the body is read)."""
         assert self.runtime is not None
         limit = self.runtime.settings.max_body_bytes
         declared = request.headers.get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        if declared is None:
+            return None
+        if not declared.isdigit():
+            raise ApiError(400, "the Content-Length header is not a number of bytes")
+        if int(declared) > limit:
             raise ApiError(413, f"request body larger than {limit} bytes")
+        return int(declared)
+
+    async def _read_body(self, declared: int | None, chunks: AsyncIterator[bytes]) -> bytes:
+        assert self.runtime is not None
+        limit = self.runtime.settings.max_body_bytes
         received = []
         size = 0
         async for chunk in chunks:
@@ -172,10 +183,10 @@ class LinerApp:
             if size > limit:
                 raise ApiError(413, f"request body larger than {limit} bytes")
             received.append(chunk)
-        if declared is not None and size != int(declared):
+        if declared is not None and size != declared:
             # The client went away mid-body: never act on part of a document.
-            raise ApiError(400, f"request body ended after {size} of {int(declared)} bytes")
-        request.body = b"".join(received)
+            raise ApiError(400, f"request body ended after {size} of {declared} bytes")
+        return b"".join(received)
 
     async def _dispatch(
         self, request: Request, uri_length: int, body: Callable[[], AsyncIterator[bytes]]
@@ -190,13 +201,15 @@ class LinerApp:
             route, handler, args = self._resolve(request.path)
             if route.startswith("/v1/ingest/"):
                 if request.method != "POST":
-                    raise ApiError(405, "method not allowed")
+                    raise ApiError(405, "method not allowed", headers=[(b"allow", b"POST")])
                 if not request.headers.get(b"authorization", b"")[:7].lower() == b"bearer ":
                     # Every write needs a key: refuse before reading (up to 8 MB of) body.
                     raise ApiError(401, "an API key is required: Authorization: Bearer <key>")
-                await self._read_body(request, body())
+                declared = self._declared_length(request)
+                # Read by the handler once it has checked the key and its scope.
+                request.body_reader = lambda: self._read_body(declared, body())
             elif request.method not in ("GET", "HEAD"):
-                raise ApiError(405, "method not allowed")
+                raise ApiError(405, "method not allowed", headers=[(b"allow", b"GET, HEAD")])
             response = await handler(request, *args)
         except ApiError as exc:
             response = exc.response()

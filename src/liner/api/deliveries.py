@@ -44,12 +44,13 @@ class DeliveriesApi:
         content_type = request.headers.get(b"content-type", b"application/xml")
         if content_type.split(b";")[0].strip().lower() not in _XML_TYPES:
             raise ApiError(415, "send the ERN message as application/xml")
-        if not request.body:
+        data = await request.read_body()
+        if not data:
             raise ApiError(400, "the request has no body")
 
         def apply() -> MessageOutcome:
             return self._ingester.ingest_bytes(
-                request.body,
+                data,
                 Source(label=None, transport="http"),
                 expected_sender=owner.owner,
             )

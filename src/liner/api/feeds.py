@@ -111,8 +111,9 @@ class FeedsApi:
         content_type = request.headers.get(b"content-type", b"")
         if content_type.split(b";")[0].strip().lower() not in _JSON_TYPES:
             raise ApiError(415, 'send {"url": "..."} as application/json')
+        data = await request.read_body()
         try:
-            payload = orjson.loads(request.body) if request.body else None
+            payload = orjson.loads(data) if data else None
         except orjson.JSONDecodeError:
             raise ApiError(400, "the request body is not valid JSON") from None
         url = payload.get("url") if isinstance(payload, dict) else None

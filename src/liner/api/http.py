@@ -7,6 +7,7 @@ Spotify's error object with the right status.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -21,18 +22,30 @@ class ApiError(Exception):
     """An error answered with Spotify's error object."""
 
     def __init__(
-        self, status: int, message: str, *, details: list[dict[str, str]] | None = None
+        self,
+        status: int,
+        message: str,
+        *,
+        details: list[dict[str, str]] | None = None,
+        headers: list[tuple[bytes, bytes]] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.details = details
+        self.headers = headers or []
 
     def response(self) -> Response:
         error: dict[str, object] = {"status": self.status, "message": self.message}
         if self.details is not None:
             error["details"] = self.details
-        return Response(self.status, orjson.dumps({"error": error}), cache=NO_STORE, etag=False)
+        return Response(
+            self.status,
+            orjson.dumps({"error": error}),
+            cache=NO_STORE,
+            etag=False,
+            headers=list(self.headers),
+        )
 
 
 @dataclass(slots=True)
@@ -42,6 +55,17 @@ class Request:
     query: dict[str, str]
     headers: dict[bytes, bytes]
     body: bytes = b""
+    body_reader: Callable[[], Awaitable[bytes]] | None = None
+    """Reads the body when a handler asks for it (writes: once the key is checked)."""
+
+    async def read_body(self) -> bytes:
+        """The request body, read on the first call; handlers call it only after they
+        have authorised the request, so that an unauthorised client's body is never
+        read."""
+        if self.body_reader is not None:
+            reader, self.body_reader = self.body_reader, None
+            self.body = await reader()
+        return self.body
 
     @classmethod
     def from_scope(cls, scope: dict[str, object]) -> Request:

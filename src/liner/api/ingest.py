@@ -30,6 +30,7 @@ class IngestApi:
         content_type = request.headers.get(b"content-type", b"application/json")
         if not content_type.split(b";")[0].strip().endswith(b"json"):
             raise ApiError(415, "send the document as application/json")
+        await request.read_body()
         try:
             result = await asyncio.to_thread(apply, owner)
         except JsonValidationError as exc:
