@@ -148,12 +148,12 @@ def ingest(backend: str, label: str, drop: Path, work: Path, profile: int | None
             if profiler is not None:
                 profiler.enable()
             outcomes = list(choreographer.run([drop]))
-            if profiler is not None:
-                profiler.disable()
             ingest_s = time.perf_counter() - started
             started = time.perf_counter()
             runtime.project()
             project_s = time.perf_counter() - started
+            if profiler is not None:
+                profiler.disable()
         finally:
             runtime.close()
     if profiler is not None and profile:
@@ -181,7 +181,10 @@ def main() -> int:
     parser.add_argument("--postgres", action="store_true", help="also PostgreSQL")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument(
-        "--profile", type=int, metavar="N", help="print the top N cProfile entries (synthetic)"
+        "--profile",
+        type=int,
+        metavar="N",
+        help="print the top N cProfile entries (synthetic; ingestion and projection)",
     )
     args = parser.parse_args()
     if not args.corpus.is_dir():

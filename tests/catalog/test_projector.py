@@ -23,6 +23,7 @@ from .factories import (
     CREATOR,
     DEFAULT_UPC,
     FEED_URL,
+    MAIN_ARTIST,
     artist,
     credit,
     deal,
@@ -457,3 +458,59 @@ def test_artist_discographies_follow_credits(
     assert discography(sessions, ids["Aurora Lane"]) == []
     assert discography(sessions, ids["Juno Park"]) == [("album", "Night Drive")]
     assert discography(sessions, ids["Miro Vale"]) == [("appears_on", "Night Drive")]
+
+
+def test_discographies_built_batch_by_batch_match_a_rebuild(
+    service: CatalogService, projector: Projector, sessions: sessionmaker[Session]
+) -> None:
+    """An artist's discography, rebuilt whenever one of its releases is projected, reads
+    its other releases from their stored album documents: batch by batch it ends as a
+    rebuild from SQL makes it, across a release with deals only on its tracks, a guest
+    appearance, a release taken down and one whose deals change."""
+    guest = artist("Guest Voice")
+    upcs = ["5012345000017", "5012345000024", "5012345000031", "5012345000048"]
+    service.upsert_release(release(upc=upcs[0], availability=(deal("NO"),)), provenance())
+    projector.run_until_idle()
+    service.upsert_release(
+        release(
+            upc=upcs[1],
+            availability=(),
+            tracks=(
+                track(1, isrc=isrc_for(upcs[1], 1), availability=(deal("SE"),)),
+                track(2, isrc=isrc_for(upcs[1], 2), availability=(deal("FI"),)),
+            ),
+        ),
+        provenance(),
+    )
+    projector.run_until_idle()
+    service.upsert_release(
+        release(
+            upc=upcs[2],
+            artists=(credit(guest),),
+            tracks=(
+                track(1, isrc=isrc_for(upcs[2], 1), artists=(credit(guest), credit(MAIN_ARTIST))),
+            ),
+        ),
+        provenance(),
+    )
+    projector.run_until_idle()
+    service.upsert_release(release(upc=upcs[3]), provenance())
+    projector.run_until_idle()
+    service.delete_release(f"upc:{upcs[3]}", provenance(minutes=1))
+    projector.run_until_idle()
+    service.upsert_release(
+        release(upc=upcs[0], availability=(deal("NO"), deal("DK"))), provenance(minutes=2)
+    )
+    projector.run_until_idle()
+    incremental = documents(sessions)
+    with sessions() as session:
+        main_id = session.scalars(
+            select(Artist.public_id).where(Artist.name == MAIN_ARTIST.name)
+        ).one()
+    listed = orjson.loads(incremental[f"artist_albums:{main_id}"] or b"{}")["i"]
+    assert len(listed) == 3
+    assert sorted(item["g"] for item in listed) == ["album", "album", "appears_on"]
+
+    projector.rebuild()
+
+    assert documents(sessions) == incremental

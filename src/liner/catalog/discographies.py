@@ -1,37 +1,64 @@
 """Artist documents and discographies, built set-based for a whole projector batch.
 
-An artist's discography lists every active release it is credited on. Rebuilding each
-artist on its own would load a prolific artist's every release, with its tracks, each
-time any of them changes, and a release shared by several artists once per artist. Here
-a batch of artists takes a few queries per chunk, loads only what the simplified album
-needs (its credits and deals, its active tracks' count, and the tracks' deals only where
-the release has none of its own), and builds each release's simplified album once.
+An artist's discography lists every active release it is credited on. A prolific
+artist's every release would be loaded from SQL each time any of them changes, so that
+each projector batch grew with the catalog. Instead, a release's simplified album comes
+from what the batch has just built (the releases it projects), else from the release's
+stored ``album:`` document, which the projector keeps current (it is rebuilt whenever
+the release or its availability changes). Only a release with neither (an active
+release that no document describes yet, which a consistent read model does not have)
+is loaded from SQL: its credits and deals, its active tracks' count, and the tracks'
+deals where the release has none of its own.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from liner.catalog.documents import Links, artist_document, dumps, simplified_album
+from liner.catalog.documents import (
+    SIMPLIFIED_ALBUM_FIELDS,
+    Links,
+    artist_document,
+    dumps,
+    simplified_album,
+)
 from liner.catalog.markets import available_markets
-from liner.models import Artist, ArtistCreditRow, AvailabilityRow, IdRedirect, Release, Track
+from liner.models import (
+    Artist,
+    ArtistCreditRow,
+    AvailabilityRow,
+    IdRedirect,
+    ReadDocument,
+    Release,
+    Track,
+)
 
 ARTIST_CHUNK = 200
 RELEASE_CHUNK = 500
 
 
 class Discographies:
-    def __init__(self, session: Session, links: Links, now: datetime) -> None:
+    def __init__(
+        self,
+        session: Session,
+        links: Links,
+        now: datetime,
+        built: Mapping[int, dict[str, Any] | None] | None = None,
+    ) -> None:
+        """``built``: the simplified album of each release this batch has just built
+        (None: not active)."""
         self._session = session
         self._links = links
         self._now = now
-        self._albums: dict[int, dict[str, Any] | None] = {}
-        """The simplified album of each release loaded so far (None: not active)."""
+        self._albums: dict[int, dict[str, Any] | None] = dict(built or {})
+        """The simplified album of each release known so far (None: not active)."""
 
     def build(self, artist_ids: list[int], documents: dict[str, bytes | None]) -> None:
         """Write the ``artist:`` and ``artist_albums:`` documents of these artists."""
@@ -52,15 +79,27 @@ class Discographies:
         )
         credited: dict[int, set[int]] = defaultdict(set)
         release_level: dict[int, set[int]] = defaultdict(set)
-        for artist_id, release_id, track_id in self._session.execute(
+        unknown: dict[int, str] = {}
+        for artist_id, release_id, track_id, public_id in self._session.execute(
             select(
-                ArtistCreditRow.artist_id, ArtistCreditRow.release_id, ArtistCreditRow.track_id
-            ).where(ArtistCreditRow.artist_id.in_([a.id for a in artists]))
+                ArtistCreditRow.artist_id,
+                ArtistCreditRow.release_id,
+                ArtistCreditRow.track_id,
+                Release.public_id,
+            )
+            .join(Release, Release.id == ArtistCreditRow.release_id)
+            .where(
+                ArtistCreditRow.artist_id.in_([a.id for a in artists]),
+                Release.status == "active",
+            )
         ).all():
             credited[artist_id].add(release_id)
             if track_id is None:
                 release_level[artist_id].add(release_id)
-        self._load_albums({r for a in artists for r in credited[a.id]} - self._albums.keys())
+            if release_id not in self._albums:
+                unknown[release_id] = public_id
+        self._load_album_documents(unknown)
+        self._load_albums({r for r in unknown if r not in self._albums})
         for artist in sorted(artists, key=lambda a: a.id):
             merged_into = redirects.get(artist.public_id)
             if merged_into is not None:
@@ -90,6 +129,25 @@ class Discographies:
                     ],
                 }
             )
+
+    def _load_album_documents(self, releases: dict[int, str]) -> None:
+        """Simplified albums from the stored ``album:`` documents of these releases (by
+        public id); a tombstone means not active; a release without a document stays
+        unknown."""
+        by_key = {f"album:{public_id}": release_id for release_id, public_id in releases.items()}
+        keys = sorted(by_key)
+        for start in range(0, len(keys), RELEASE_CHUNK):
+            chunk = keys[start : start + RELEASE_CHUNK]
+            rows = self._session.execute(
+                select(ReadDocument.key, ReadDocument.body).where(ReadDocument.key.in_(chunk))
+            )
+            for key, body in rows:
+                release_id = by_key[key]
+                if body is None:
+                    self._albums[release_id] = None
+                    continue
+                album = orjson.loads(orjson.loads(body)["p"] + "}")
+                self._albums[release_id] = {name: album[name] for name in SIMPLIFIED_ALBUM_FIELDS}
 
     def _load_albums(self, release_ids: set[int]) -> None:
         ordered = sorted(release_ids)

@@ -99,6 +99,25 @@ def track_name(track: Track) -> str:
     return f"{track.title} - {track.version_title}" if track.version_title else track.title
 
 
+SIMPLIFIED_ALBUM_FIELDS = (
+    "album_type",
+    "total_tracks",
+    "available_markets",
+    "external_urls",
+    "href",
+    "id",
+    "images",
+    "name",
+    "release_date",
+    "release_date_precision",
+    "type",
+    "uri",
+    "artists",
+)
+"""The fields of :func:`simplified_album`, in its order (the album document's prefix
+starts with them)."""
+
+
 def simplified_album(
     release: Release, links: Links, markets: list[str], total_tracks: int
 ) -> dict[str, Any]:

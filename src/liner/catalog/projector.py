@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Row, Table, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -103,6 +104,9 @@ class DocumentBuilder:
         self._now = now
         self.documents: dict[str, bytes | None] = {}
         self._shared_groups: set[int] = set()
+        self._simplified: dict[int, dict[str, Any] | None] = {}
+        """The simplified album of each release built here (None: not active), for the
+        discographies."""
 
     def build(self, work: Work) -> dict[str, bytes | None]:
         album_ids = sorted(work.albums | self._relinked_releases(work.albums))
@@ -128,7 +132,7 @@ class DocumentBuilder:
                     self._album(release, work)
         for show_id in sorted(work.shows):
             self._show(show_id)
-        Discographies(self._session, self._links, self._now).build(
+        Discographies(self._session, self._links, self._now, self._simplified).build(
             sorted(work.artists), self.documents
         )
         self._isrcs(sorted(work.isrcs))
@@ -162,6 +166,7 @@ class DocumentBuilder:
         if release.status != "active":
             # A purged release has no deal windows left to wait for.
             release.availability_changes_at = None
+            self._simplified[release.id] = None
             self.documents[f"album:{release.public_id}"] = None
             for track in release.tracks:
                 self.documents[f"track:{track.public_id}"] = None
@@ -176,6 +181,7 @@ class DocumentBuilder:
         if not release.availability and active:
             release_markets = sorted({m for ms in track_markets.values() for m in ms})
         album_simple = simplified_album(release, self._links, release_markets, len(active))
+        self._simplified[release.id] = album_simple
         items = []
         for track in active:
             items.append(
