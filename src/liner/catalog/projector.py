@@ -18,6 +18,7 @@ from sqlalchemy import Row, Table, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from liner.catalog.discographies import Discographies
 from liner.catalog.documents import (
@@ -37,6 +38,8 @@ from liner.catalog.shows import sha
 from liner.kit.db import lock_writes
 from liner.models import (
     Artist,
+    ArtistCreditRow,
+    ContributorRow,
     Episode,
     OutboxRow,
     ProjectorState,
@@ -54,6 +57,31 @@ SEQ = "read_model_seq"
 BATCH = 500
 ALBUM_CHUNK = 100
 LOOKUP_CHUNK = 500
+
+
+def _credited_artists(credits: _AbstractLoad, artist: Any) -> list[_AbstractLoad]:
+    """A credit's artist comes with the credit (one join), without the localised names
+    and external ids an artist otherwise loads: albums and tracks name artists by their
+    id and display name only."""
+    return [
+        credits.joinedload(artist).lazyload(Artist.names),
+        credits.joinedload(artist).lazyload(Artist.external_ids),
+    ]
+
+
+ALBUM_LOAD: tuple[_AbstractLoad, ...] = (
+    *_credited_artists(
+        selectinload(Release.tracks).selectinload(Track.credits), ArtistCreditRow.artist
+    ),
+    *_credited_artists(
+        selectinload(Release.tracks).selectinload(Track.contributors), ContributorRow.artist
+    ),
+    selectinload(Release.tracks).selectinload(Track.availability),
+    *_credited_artists(selectinload(Release.credits), ArtistCreditRow.artist),
+    selectinload(Release.availability),
+)
+"""What an album's documents read: tracks with their credits, contributors and deals,
+the release's credits and deals."""
 
 
 @dataclass(slots=True)
@@ -114,15 +142,7 @@ class DocumentBuilder:
             chunk = album_ids[start : start + ALBUM_CHUNK]
             # One query per relationship for a whole chunk, not one set per album.
             loaded = self._session.scalars(
-                select(Release)
-                .where(Release.id.in_(chunk))
-                .options(
-                    selectinload(Release.tracks).selectinload(Track.credits),
-                    selectinload(Release.tracks).selectinload(Track.availability),
-                    selectinload(Release.tracks).selectinload(Track.contributors),
-                    selectinload(Release.credits),
-                    selectinload(Release.availability),
-                )
+                select(Release).where(Release.id.in_(chunk)).options(*ALBUM_LOAD)
             ).all()
             by_id = {release.id: release for release in loaded}
             self._shared_groups = self._groups_across_releases(loaded)
