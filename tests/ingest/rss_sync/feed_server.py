@@ -1,8 +1,9 @@
 """A loopback HTTP server that serves feeds from a route table tests change as they go.
 
 Each route answers with a status, headers and a body; it can honour ``If-None-Match``
-with its ETag, wait before answering, or drip its body slowly. Every request is counted
-and its headers kept, so tests can check what the fetcher sent.
+with its ETag, wait before answering (a fixed time, or until the test opens its gate),
+or drip its body slowly. Every request is counted and its headers kept, so tests can
+check what the fetcher sent.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
+GATE_LIMIT_S = 60.0
+"""The longest a gated request is held, so that a test that never opens a gate cannot
+leave a handler thread waiting forever."""
+
 
 @dataclass
 class Route:
@@ -24,6 +29,9 @@ class Route:
     """Sent as ``ETag``; a request with a matching ``If-None-Match`` gets 304."""
     delay_s: float = 0.0
     """Wait this long before answering."""
+    gate: threading.Event | None = None
+    """Hold every request until this is set (at most ``GATE_LIMIT_S``): a fetch that is
+    provably under way until the test lets it go."""
     drip_s: float = 0.0
     """Send the body one 64-byte piece at a time, this long apart."""
     content_type: str = "application/rss+xml; charset=utf-8"
@@ -45,6 +53,8 @@ class _Handler(BaseHTTPRequestHandler):
         if route is None:
             self._answer(404, {}, b"not found")
             return
+        if route.gate is not None:
+            route.gate.wait(GATE_LIMIT_S)
         if route.delay_s:
             time.sleep(route.delay_s)
         headers = dict(route.headers)
