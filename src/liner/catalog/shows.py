@@ -144,9 +144,17 @@ class ShowWriter:
         if key is None:
             raise InputError("a show needs a podcast:guid or a feed URL", code="show_no_key")
         show = self._load(key)
-        if show is None and key.startswith("guid:") and record.feed_url:
-            # A feed that gained a podcast:guid is still the show it was.
-            show = self._load(f"feed:{record.feed_url}")
+        if show is None and key.startswith("guid:"):
+            # A feed that gained a podcast:guid is still the show it was, wherever the
+            # feed now lives.
+            superseded = [record.replaces_key] if record.replaces_key else []
+            if record.feed_url:
+                superseded.append(f"feed:{record.feed_url}")
+            for previous in superseded:
+                # Only a feed URL key is superseded by a guid, never another guid.
+                show = self._load(previous) if previous.startswith("feed:") else None
+                if show is not None:
+                    break
         if show is not None and show.owner != self._provenance.sender:
             raise InputError(
                 "this show was registered by another account", code="show_owned_by_other"

@@ -274,6 +274,9 @@ class ShowRecord:
     territories: tuple[str, ...] = ("WW",)
     episodes: tuple[EpisodeRecord, ...] = ()
     source_key: str | None = None
+    replaces_key: str | None = None
+    """The key the show was stored under until now, when its natural key supersedes it
+    (a feed URL key, once the feed carries a ``podcast:guid``)."""
 
     def natural_key(self) -> str | None:
         if self.source_key:

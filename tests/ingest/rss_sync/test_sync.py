@@ -342,3 +342,31 @@ def test_files_sync_once_and_skip_unchanged_bytes(
     missing = syncer.sync_file(path.with_name("missing.xml"), "importer")
     assert missing.error is not None
     assert missing.error["code"] == "file_unreadable"
+
+
+def test_a_feed_that_moves_and_gains_a_podcast_guid_at_once_keeps_its_show(
+    runtime: Runtime, syncer: FeedSyncer, server: FeedServer
+) -> None:
+    show = SyntheticFeed.weekly(3)
+    old_url = server.serve("/plain.xml", show.xml())
+    first = syncer.sync_url(old_url, "creator")
+    assert first.outcome == "created", first.error
+    assert _feed(runtime, first.feed_id).show_key == f"feed:{old_url}"
+    with runtime.sessions() as session:
+        episode_ids = set(session.scalars(select(Episode.public_id)))
+
+    # One fetch: a permanent redirect to a new URL whose feed now carries a guid.
+    guid = "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+    show.podcast_guid = guid
+    new_url = server.serve("/with-guid.xml", show.xml())
+    server.serve("/plain.xml", status=301, headers={"Location": new_url})
+    moved = syncer.sync(_feed(runtime, first.feed_id))
+
+    assert moved.outcome == "updated", moved.error
+    assert moved.show_id == first.show_id
+    feed = _feed(runtime, first.feed_id)
+    assert (feed.url, feed.show_key) == (new_url, f"guid:{guid}")
+    with runtime.sessions() as session:
+        stored = session.scalars(select(Show)).one()
+        assert (stored.source_key, stored.feed_url) == (f"guid:{guid}", new_url)
+        assert set(session.scalars(select(Episode.public_id))) == episode_ids

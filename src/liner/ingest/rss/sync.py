@@ -338,12 +338,11 @@ class FeedSyncer:
         record = fit_show(parsed.show, problems)
         key = record.natural_key()
         if feed.show_key is not None and key != feed.show_key:
-            upgrade = (
-                key is not None
-                and key.startswith("guid:")
-                and feed.show_key == f"feed:{record.feed_url}"
-            )
-            if not upgrade:
+            if key is not None and key.startswith("guid:") and feed.show_key.startswith("feed:"):
+                # The feed now carries a podcast:guid (perhaps at the URL it just moved
+                # to): the show it wrote under its URL is re-keyed to the guid.
+                record = replace(record, replaces_key=feed.show_key)
+            else:
                 record = replace(record, source_key=feed.show_key)
         elif key is None or len(key) > MAX_KEY:
             # No guid and no URL (a file without a self link), or a URL too long to be a
