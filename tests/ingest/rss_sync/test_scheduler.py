@@ -6,8 +6,11 @@ import threading
 import time
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from liner.ingest.rss.scheduler import FeedScheduler, start_in_process
 from liner.ingest.rss.sync import FeedSyncer, SyncOutcome
+from liner.kit.db import lock_writes
 from liner.models import Feed
 from liner.models.base import utcnow
 from liner.runtime import Runtime
@@ -105,3 +108,23 @@ def test_in_process_scheduler_starts_and_stops(runtime: Runtime, server: FeedSer
     finally:
         background.stop()
     assert not background.running
+
+
+def test_polling_with_nothing_due_waits_for_no_writer(
+    runtime: Runtime, syncer: FeedSyncer, server: FeedServer
+) -> None:
+    """An idle worker's poll only reads: it answers at once while another writer (an
+    ingestion) holds the catalog's write lock, instead of queueing behind it."""
+    _register(syncer, server, 2)
+    repository = syncer.repository
+    assert len(repository.claim_due("a", limit=10, lease_s=600)) == 2
+    answered: list[int] = []
+    with runtime.sessions() as writer, writer.begin():
+        lock_writes(writer)  # SQLite: this transaction began with BEGIN IMMEDIATE
+        writer.execute(update(Feed).values(error_count=Feed.error_count))
+        poll = threading.Thread(
+            target=lambda: answered.append(len(repository.claim_due("b", limit=10, lease_s=60)))
+        )
+        poll.start()
+        poll.join(timeout=10)
+        assert answered == [0], "the poll queued behind the writer"

@@ -154,19 +154,21 @@ class FeedRepository:
         if limit <= 0:
             return []
         now = now or utcnow()
+        due = select(Feed.id).where(
+            Feed.kind == "http",
+            Feed.status != "moved",
+            Feed.next_fetch_at.is_not(None),
+            Feed.next_fetch_at <= now,
+            or_(Feed.claimed_until.is_(None), Feed.claimed_until < now),
+        )
+        with self._sessions() as session:
+            # An idle worker polls often: look as a reader first, so that polling
+            # takes no write lock (on SQLite) while nothing is due.
+            read_only(session)
+            if session.scalar(due.limit(1)) is None:
+                return []
         with self._sessions() as session, session.begin():
-            query = (
-                select(Feed.id)
-                .where(
-                    Feed.kind == "http",
-                    Feed.status != "moved",
-                    Feed.next_fetch_at.is_not(None),
-                    Feed.next_fetch_at <= now,
-                    or_(Feed.claimed_until.is_(None), Feed.claimed_until < now),
-                )
-                .order_by(Feed.next_fetch_at, Feed.id)
-                .limit(limit)
-            )
+            query = due.order_by(Feed.next_fetch_at, Feed.id).limit(limit)
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             ids = list(session.scalars(query))
