@@ -29,6 +29,22 @@ def _call(app: LinerApp, scope: dict[str, Any], messages: list[dict[str, Any]]) 
     return sent
 
 
+def _release_post(key: str, content_length: bytes) -> dict[str, Any]:
+    """The ASGI scope of a ``POST /v1/ingest/releases`` with this key and declared length."""
+    return {
+        "type": "http",
+        "method": "POST",
+        "path": "/v1/ingest/releases",
+        "raw_path": b"/v1/ingest/releases",
+        "query_string": b"",
+        "headers": [
+            (b"authorization", f"Bearer {key}".encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", content_length),
+        ],
+    }
+
+
 def test_a_body_cut_short_by_a_disconnect_is_not_applied(
     settings_for: Callable[..., Settings], open_client: Callable[[Settings], ApiClient]
 ) -> None:
@@ -39,18 +55,7 @@ def test_a_body_cut_short_by_a_disconnect_is_not_applied(
     )
     app = LinerApp(lambda: Runtime.open(settings))
     try:
-        scope = {
-            "type": "http",
-            "method": "POST",
-            "path": "/v1/ingest/releases",
-            "raw_path": b"/v1/ingest/releases",
-            "query_string": b"",
-            "headers": [
-                (b"authorization", f"Bearer {key}".encode()),
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(document) + 100).encode()),
-            ],
-        }
+        scope = _release_post(key, str(len(document) + 100).encode())
         sent = _call(app, scope, [{"type": "http.request", "body": document, "more_body": True}])
         assert sent[0]["status"] == 400
         assert orjson.loads(sent[1]["body"])["error"]["status"] == 400
@@ -83,18 +88,7 @@ def test_a_content_length_that_is_not_a_number_is_400(
     app = LinerApp(lambda: Runtime.open(settings))
     try:
         for declared in (b"12abc", b"-5", b"", b"1e3"):
-            scope = {
-                "type": "http",
-                "method": "POST",
-                "path": "/v1/ingest/releases",
-                "raw_path": b"/v1/ingest/releases",
-                "query_string": b"",
-                "headers": [
-                    (b"authorization", f"Bearer {key}".encode()),
-                    (b"content-type", b"application/json"),
-                    (b"content-length", declared),
-                ],
-            }
+            scope = _release_post(key, declared)
             sent = _call(app, scope, [{"type": "http.request", "body": b"{}"}])
             assert sent[0]["status"] == 400, declared
             error = orjson.loads(sent[1]["body"])["error"]
