@@ -171,6 +171,10 @@ def main() -> int:
             sys.exit(f"{tool} is missing: apt-get install nginx-light wrk")
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     work = args.keep or Path(tempfile.mkdtemp(prefix="liner-bench-"))
+    # nginx started as root serves files as an unprivileged user, which must be able to
+    # walk into the folder (mkdtemp makes it private to its owner).
+    work.mkdir(parents=True, exist_ok=True)
+    work.chmod(0o755)
     work.mkdir(parents=True, exist_ok=True)
     liner_port, nginx_port = _free_port(), _free_port()
     env = dict(os.environ)
