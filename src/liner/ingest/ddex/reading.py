@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from liner.ingest.ddex.model import ErnMessage
-from liner.ingest.ddex.outcomes import MessageOutcome, Status
+from liner.ingest.ddex.outcomes import AssetCheck, MessageOutcome, Status
 from liner.ingest.ddex.parser import parse_ern
 from liner.ingest.records import Problem
 from liner.kit.errors import InputError, LinerError, PermissionDeniedError
@@ -87,6 +87,9 @@ class ReadMessage:
     sha256: str
     parsed: ErnMessage | None
     problems: tuple[Problem, ...]
+    assets: tuple[tuple[AssetCheck, ...], tuple[Problem, ...]] | None = None
+    """Its asset files checked (results, problems), when that was done before the write
+    lock was taken; None: not yet."""
 
 
 def read_file(path: Path, source: Source) -> ReadMessage | MessageOutcome:

@@ -391,6 +391,16 @@ class DeliveryRepository:
                 row.status = status
                 row.processed_at = utcnow()
 
+    def is_recorded(self, *, sender: str, message_id: str, sha256: str) -> bool:
+        """Whether this message has a stored outcome already (read without the write
+        lock: the precheck under the lock decides; this only saves work)."""
+        with self._sessions() as session:
+            read_only(session)
+            found = session.execute(
+                _RECORDED, {"sender": sender, "message_id": message_id, "sha256": sha256}
+            ).first()
+        return found is not None
+
     def batch_outcomes(self, row: DeliveryBatch) -> list[MessageOutcome]:
         with self._sessions() as session:
             read_only(session)

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from itertools import islice
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -164,7 +166,7 @@ class DdexIngester:
         read = read_file(path, source)
         if isinstance(read, MessageOutcome):
             return read
-        return self._ingest(read, source)
+        return self._ingest(self._with_assets(read, source), source)
 
     def ingest_files(
         self,
@@ -181,24 +183,43 @@ class DdexIngester:
         stopped earlier left nothing of it."""
         group_size = group_size or self._group_size
         pending = iter(items)
-        exhausted = False
-        while not exhausted:
+        ready: deque[tuple[ReadMessage | MessageOutcome, Source]] = deque()
+        while True:
+            # Files are read, parsed and their assets hashed before the write lock is
+            # taken, so that other writers wait only for the catalog writes.
+            for path, source in islice(pending, group_size - len(ready)):
+                read = read_file(path, source)
+                if isinstance(read, ReadMessage):
+                    read = self._with_assets(read, source)
+                ready.append((read, source))
+            if not ready:
+                return
             done: list[tuple[MessageOutcome, Source]] = []
-            exhausted = True
             with self._sessions() as session, session.begin():
                 lock_writes(session)
                 started = time.monotonic()
-                for path, source in pending:
-                    read = read_file(path, source)
+                while ready and time.monotonic() - started < group_seconds:
+                    read, source = ready.popleft()
                     if isinstance(read, MessageOutcome):
                         done.append((read, source))
                     else:
                         done.append((self._ingest_grouped(session, read, source), source))
-                    if len(done) >= group_size or time.monotonic() - started >= group_seconds:
-                        exhausted = False
-                        break
             for outcome, source in done:
                 yield self._finish(outcome, source)
+
+    def _with_assets(self, read: ReadMessage, source: Source) -> ReadMessage:
+        """The message with its asset files checked (hashing audio can take long), unless
+        it is already recorded: a rerun over a delivery hashes nothing again."""
+        parsed = read.parsed
+        if parsed is None or parsed.message_type is not MessageType.NEW_RELEASE:
+            return read
+        if self.repository.is_recorded(
+            sender=parsed.sender_dpid or "",
+            message_id=parsed.message_id[:255],
+            sha256=read.sha256,
+        ):
+            return read
+        return replace(read, assets=AssetChecker(source.base_dir).check(parsed.releases))
 
     def ingest_bytes(
         self, data: bytes, source: Source, *, expected_sender: str | None = None
@@ -319,7 +340,11 @@ class DdexIngester:
                 )
                 for s in parsed.skipped
             )
-            assets, asset_problems = AssetChecker(source.base_dir).check(records)
+            if read.assets is None:
+                # Not checked beforehand (it looked recorded): check under the lock.
+                read = replace(read, assets=AssetChecker(source.base_dir).check(records))
+            assert read.assets is not None
+            assets, asset_problems = read.assets
             problems.extend(asset_problems)
         problems.extend(source.problems)
         applied = _Applied([], [], [])
