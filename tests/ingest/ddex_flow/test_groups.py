@@ -108,3 +108,40 @@ def test_a_refused_message_rolls_back_alone_within_its_group(
         ).all()
         release_ids = session.scalars(sa.select(Release.id)).all()
     assert sorted(albums) == sorted(release_ids)
+
+
+def test_a_fault_on_one_message_rejects_it_alone_and_the_group_commits(
+    tmp_path: Path,
+    runtime: Runtime,
+    ingester: DdexIngester,
+    synthetic: SyntheticCorpus,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bug met on one message (not a refusal, not a database error) is recorded as
+    that message's internal error; the others of its group are applied and committed."""
+    items = message_files(tmp_path / "drop", synthetic)
+    faulty_key = parse_ern(items[2][0].read_bytes()).releases[0].natural_key()
+    upsert = CatalogService.upsert_release
+
+    def fail_one(
+        self: CatalogService,
+        record: ReleaseRecord,
+        provenance: Provenance,
+        *,
+        session: Session | None = None,
+    ) -> WriteResult:
+        written = upsert(self, record, provenance, session=session)
+        if record.natural_key() == faulty_key:
+            raise RuntimeError("a fault for the test")
+        return written
+
+    monkeypatch.setattr(CatalogService, "upsert_release", fail_one)
+    outcomes = list(ingester.ingest_files(items, group_size=MESSAGES))
+
+    statuses = {Path(o.file or "").name: o.status for o in outcomes}
+    assert statuses.pop("M2.xml") is Status.REJECTED
+    assert set(statuses.values()) == {Status.APPLIED}
+    faulty = next(o for o in outcomes if Path(o.file or "").name == "M2.xml")
+    assert [p.code for p in faulty.problems if p.severity == "error"] == ["ddex_internal_error"]
+    assert count(runtime, Release) == MESSAGES - 1
+    assert count(runtime, Delivery) == MESSAGES

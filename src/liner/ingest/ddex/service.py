@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from liner.catalog.releases import track_key
@@ -252,13 +253,24 @@ class DdexIngester:
         self, session: Session, read: ReadMessage, source: Source
     ) -> MessageOutcome:
         """One message of a group, in a savepoint: a refusal rolls back this message
-        only, and the refusal alone is recorded."""
+        only, and the refusal alone is recorded. So does a fault of the ingester itself
+        on this message (recorded as ``ddex_internal_error``), so that one message
+        cannot hold back its group; database errors still end the group, which is then
+        rolled back whole and retried by the next run."""
         try:
             try:
                 with session.begin_nested():
                     return self._ingest_in(session, read, list(read.problems), source)
             except _RefusedError as refused:
                 return self._ingest_in(session, read, [*read.problems, refused.problem], source)
+            except SQLAlchemyError:
+                raise
+            except Exception as exc:
+                log.exception("applying a DDEX message failed", extra={"file": source.label})
+                fault = Problem(
+                    "ddex_internal_error", f"the message could not be applied: {exc!r}", "error"
+                )
+                return self._ingest_in(session, read, [*read.problems, fault], source)
         finally:
             # Rows written with bulk statements are not in loaded objects' collections:
             # the next message of the group must load what it reads afresh.
