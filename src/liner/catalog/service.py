@@ -25,14 +25,8 @@ from liner.models import Provenance
 
 
 class CatalogService:
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        *,
-        on_commit: Callable[[WriteResult], None] | None = None,
-    ) -> None:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
-        self._on_commit = on_commit
 
     def _run(
         self,
@@ -50,8 +44,6 @@ class CatalogService:
             if not result.changed and not result.newer_message:
                 own.rollback()
                 return result
-        if self._on_commit is not None:
-            self._on_commit(result)
         return result
 
     @staticmethod
@@ -90,7 +82,7 @@ class CatalogService:
     ) -> WriteResult:
         """Write one release. With ``session``, the write joins that session's
         transaction, which must already hold the write lock (:func:`lock_writes`), and
-        commits or rolls back with it; the commit callback is then the caller's."""
+        commits or rolls back with it."""
         return self._run(provenance, lambda s, p: ReleaseWriter(s, p).upsert(record), session)
 
     def delete_release(
