@@ -147,7 +147,9 @@ class Discographies:
                     self._albums[release_id] = None
                     continue
                 album = orjson.loads(orjson.loads(body)["p"] + "}")
-                self._albums[release_id] = {name: album[name] for name in SIMPLIFIED_ALBUM_FIELDS}
+                if all(name in album for name in SIMPLIFIED_ALBUM_FIELDS):
+                    self._albums[release_id] = {n: album[n] for n in SIMPLIFIED_ALBUM_FIELDS}
+                # else: a document of another shape (an older format): built from SQL.
 
     def _load_albums(self, release_ids: set[int]) -> None:
         ordered = sorted(release_ids)
