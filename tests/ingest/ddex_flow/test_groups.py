@@ -48,6 +48,27 @@ def count(runtime: Runtime, entity: type[object]) -> int:
         return session.scalar(sa.select(sa.func.count()).select_from(entity)) or 0
 
 
+def fail_after_writing(monkeypatch: pytest.MonkeyPatch, message: Path, error: Exception) -> None:
+    """Make the catalog raise ``error`` for the release of ``message``, once its rows
+    are written (so that a rollback has something to undo)."""
+    key = parse_ern(message.read_bytes()).releases[0].natural_key()
+    upsert = CatalogService.upsert_release
+
+    def upsert_then_fail(
+        self: CatalogService,
+        record: ReleaseRecord,
+        provenance: Provenance,
+        *,
+        session: Session | None = None,
+    ) -> WriteResult:
+        written = upsert(self, record, provenance, session=session)
+        if record.natural_key() == key:
+            raise error
+        return written
+
+    monkeypatch.setattr(CatalogService, "upsert_release", upsert_then_fail)
+
+
 def test_a_group_commits_before_its_outcomes_are_reported(
     tmp_path: Path, runtime: Runtime, ingester: DdexIngester, synthetic: SyntheticCorpus
 ) -> None:
@@ -73,23 +94,11 @@ def test_a_refused_message_rolls_back_alone_within_its_group(
 ) -> None:
     items = message_files(tmp_path / "drop", synthetic)
     refused_file = str(items[4][0])
-    refused_key = parse_ern(items[4][0].read_bytes()).releases[0].natural_key()
-    upsert = CatalogService.upsert_release
-
-    def refuse_one(
-        self: CatalogService,
-        record: ReleaseRecord,
-        provenance: Provenance,
-        *,
-        session: Session | None = None,
-    ) -> WriteResult:
-        written = upsert(self, record, provenance, session=session)
-        if record.natural_key() == refused_key:
-            # After its rows were written, so that the rollback has something to undo.
-            raise InputError("refused for the test", code="test_refusal", location="x")
-        return written
-
-    monkeypatch.setattr(CatalogService, "upsert_release", refuse_one)
+    fail_after_writing(
+        monkeypatch,
+        items[4][0],
+        InputError("refused for the test", code="test_refusal", location="x"),
+    )
     outcomes = list(ingester.ingest_files(items, group_size=MESSAGES))
 
     statuses = {Path(o.file or "").name: o.status for o in outcomes}
@@ -120,22 +129,7 @@ def test_a_fault_on_one_message_rejects_it_alone_and_the_group_commits(
     """A bug met on one message (not a refusal, not a database error) is recorded as
     that message's internal error; the others of its group are applied and committed."""
     items = message_files(tmp_path / "drop", synthetic)
-    faulty_key = parse_ern(items[2][0].read_bytes()).releases[0].natural_key()
-    upsert = CatalogService.upsert_release
-
-    def fail_one(
-        self: CatalogService,
-        record: ReleaseRecord,
-        provenance: Provenance,
-        *,
-        session: Session | None = None,
-    ) -> WriteResult:
-        written = upsert(self, record, provenance, session=session)
-        if record.natural_key() == faulty_key:
-            raise RuntimeError("a fault for the test")
-        return written
-
-    monkeypatch.setattr(CatalogService, "upsert_release", fail_one)
+    fail_after_writing(monkeypatch, items[2][0], RuntimeError("a fault for the test"))
     outcomes = list(ingester.ingest_files(items, group_size=MESSAGES))
 
     statuses = {Path(o.file or "").name: o.status for o in outcomes}
