@@ -312,6 +312,59 @@ def test_per_country_deals_are_merged() -> None:
     assert availability.territories == ("DK", "NO", "SE")
 
 
+def test_deals_differing_only_in_territory_keep_their_own_terms() -> None:
+    """Terms read once for a per-country matrix are reused only where everything but
+    the territory is the same: each other difference still shows."""
+    deal = """<Deal><DealTerms><CommercialModelType>{model}</CommercialModelType>
+      <Usage><UseType>OnDemandStream</UseType></Usage><TerritoryCode>{territory}</TerritoryCode>
+      {extra}<ValidityPeriod><StartDate>{start}</StartDate></ValidityPeriod></DealTerms></Deal>"""
+    rows = [
+        ("SubscriptionModel", "SE", "", "2024-01-01"),
+        ("SubscriptionModel", "NO", "", "2024-01-01"),
+        ("AdvertisementSupportedModel", "NO", "", "2024-01-01"),
+        ("SubscriptionModel", "DK", "", "2024-02-01"),
+        ("SubscriptionModel", "FI", "<TakeDown>true</TakeDown>", "2024-01-01"),
+        (
+            "SubscriptionModel",
+            "IS",
+            "<ExcludedTerritoryCode>IS</ExcludedTerritoryCode>",
+            "2024-01-01",
+        ),
+    ]
+    deals = (
+        "<ReleaseDeal><DealReleaseReference>R0</DealReleaseReference>"
+        + "".join(deal.format(model=m, territory=t, extra=x, start=d) for m, t, x, d in rows)
+        + "</ReleaseDeal>"
+    )
+    message = parse_ern(ern3(deals=deals))
+    found = {
+        (a.territories, a.commercial_models, a.start.month if a.start else 0, a.takedown)
+        for a in message.releases[0].availability
+    }
+    assert found == {
+        (("NO", "SE"), ("subscription_model",), 1, False),
+        (("NO",), ("advertisement_supported_model",), 1, False),
+        (("DK",), ("subscription_model",), 2, False),
+        (("FI",), ("subscription_model",), 1, True),
+    }
+    assert "ddex_deal_without_territory" in codes(message, "warning")
+
+
+def test_a_problem_in_repeated_deal_terms_is_reported_at_each_deal() -> None:
+    deal = """<Deal><DealTerms><CommercialModelType>SubscriptionModel</CommercialModelType>
+      <TerritoryCode>{}</TerritoryCode>
+      <ValidityPeriod><StartDate>2024-13-45</StartDate></ValidityPeriod></DealTerms></Deal>"""
+    deals = (
+        "<ReleaseDeal><DealReleaseReference>R0</DealReleaseReference>"
+        + "".join(deal.format(c) for c in ("SE", "NO", "DK"))
+        + "</ReleaseDeal>"
+    )
+    message = parse_ern(ern3(deals=deals))
+    places = sorted(p.location for p in message.problems if p.code.startswith("ddex_deal_date"))
+    assert len(places) == 3
+    assert len(set(places)) == 3
+
+
 # Join phrases
 
 
@@ -320,6 +373,8 @@ def test_join_phrases_from_display_name() -> None:
     assert join_phrases(["Alpha", "Beta"], "alpha FEAT. beta") == [" FEAT. ", ""]
     assert join_phrases(["A", "B", "C"], "Someone Else") == [", ", " & ", ""]
     assert join_phrases([], "x") == []
+    assert join_phrases(["Ödön", "Åsa"], "ÖDÖN & ÅSA") == [" & ", ""]
+    assert join_phrases(["Bob", "Ann"], "BOB x Bob x ANN") == [" x Bob x ", ""]
 
 
 @given(

@@ -13,10 +13,13 @@ ERN 4 deal flagged ``IsPreOrderDeal`` is the pre-order window itself, so its
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
+
+from lxml import etree
 
 from liner.ingest.ddex.tree import Element, Problems, attr, grouped, is_true, kids, text
 from liner.ingest.ddex.values import avs_code, deal_instant
@@ -74,7 +77,53 @@ def _first(groups: Mapping[str, Sequence[Element]], *names: str) -> Element | No
     return None
 
 
-def _deal_availabilities(terms: Element, problems: Problems) -> list[Availability]:
+@dataclass(frozen=True, slots=True)
+class _Terms:
+    """What a ``DealTerms`` says besides its territories."""
+
+    models: tuple[str, ...]
+    uses: tuple[str, ...]
+    takedown: bool
+    preorder: datetime | None
+    is_preorder_deal: bool
+    periods: tuple[tuple[datetime | None, datetime | None], ...]
+
+
+_TERRITORY_ELEMENT = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(?:Excluded)?TerritoryCode\b[^>]*?(?:/>|>[^<]*"
+    rb"</(?:[A-Za-z_][\w.-]*:)?(?:Excluded)?TerritoryCode>)"
+)
+
+
+def _terms_key(terms: Element) -> bytes:
+    """The serialised ``DealTerms`` without its territory elements: deals of a
+    per-country matrix that differ only in territory share it."""
+    return _TERRITORY_ELEMENT.sub(b"", etree.tostring(terms, with_tail=False))
+
+
+def _read_terms(fields: Mapping[str, Sequence[Element]], problems: Problems) -> _Terms:
+    models = tuple(
+        dict.fromkeys(c for c in (avs_code(e) for e in fields.get("CommercialModelType", ())) if c)
+    )
+    use_elements = [
+        *fields.get("UseType", ()),
+        *(use for usage in fields.get("Usage", ()) for use in kids(usage, "UseType")),
+    ]
+    uses = tuple(dict.fromkeys(c for c in (avs_code(e) for e in use_elements) if c))
+    takedown = is_true(text(_first(fields, "TakeDown"))) or is_true(
+        text(_first(fields, "AllDealsCancelled"))
+    )
+    preorder = deal_instant(
+        _first(fields, "PreOrderReleaseDate", "PreOrderReleaseDateTime"), problems
+    )
+    is_preorder_deal = is_true(text(_first(fields, "IsPreOrderDeal")))
+    periods = tuple(_periods(fields.get("ValidityPeriod", ()), problems))
+    return _Terms(models, uses, takedown, preorder, is_preorder_deal, periods)
+
+
+def _deal_availabilities(
+    terms: Element, problems: Problems, memo: dict[bytes, _Terms]
+) -> list[Availability]:
     fields = grouped(terms)
     included = _territories(fields.get("TerritoryCode", ()), problems)
     excluded = [
@@ -94,42 +143,35 @@ def _deal_availabilities(terms: Element, problems: Problems) -> list[Availabilit
                 "ddex_deal_without_territory", "deal excludes all its territories", at=terms
             )
             return []
-    models = tuple(
-        dict.fromkeys(c for c in (avs_code(e) for e in fields.get("CommercialModelType", ())) if c)
-    )
-    use_elements = [
-        *fields.get("UseType", ()),
-        *(use for usage in fields.get("Usage", ()) for use in kids(usage, "UseType")),
-    ]
-    uses = tuple(dict.fromkeys(c for c in (avs_code(e) for e in use_elements) if c))
-    takedown = is_true(text(_first(fields, "TakeDown"))) or is_true(
-        text(_first(fields, "AllDealsCancelled"))
-    )
-    preorder = deal_instant(
-        _first(fields, "PreOrderReleaseDate", "PreOrderReleaseDateTime"), problems
-    )
-    is_preorder_deal = is_true(text(_first(fields, "IsPreOrderDeal")))
-    availabilities = []
-    for start, end in _periods(fields.get("ValidityPeriod", ()), problems):
-        availabilities.append(
-            Availability(
-                territories=territories,
-                excluded_territories=exclusions,
-                start=start,
-                end=end,
-                commercial_models=models,
-                use_types=uses,
-                takedown=takedown,
-                preorder_start=start if is_preorder_deal else preorder,
-            )
+    key = _terms_key(terms)
+    read = memo.get(key)
+    if read is None:
+        found = len(problems)
+        read = _read_terms(fields, problems)
+        if len(problems) == found:
+            # Terms that raised a problem are read again where they recur, so that each
+            # occurrence is reported at its own place.
+            memo[key] = read
+    return [
+        Availability(
+            territories=territories,
+            excluded_territories=exclusions,
+            start=start,
+            end=end,
+            commercial_models=read.models,
+            use_types=read.uses,
+            takedown=read.takedown,
+            preorder_start=start if read.is_preorder_deal else read.preorder,
         )
-    return availabilities
+        for start, end in read.periods
+    ]
 
 
 def merge(availabilities: list[Availability]) -> tuple[Availability, ...]:
     """Drop repeated availabilities and merge those that differ only in their explicit
     territories."""
     merged: dict[tuple[object, ...], Availability] = {}
+    widened: dict[tuple[object, ...], set[str]] = {}
     for availability in availabilities:
         worldwide = availability.territories == (WORLDWIDE,)
         key: tuple[object, ...] = (
@@ -147,8 +189,12 @@ def merge(availabilities: list[Availability]) -> tuple[Availability, ...]:
         if existing is None:
             merged[key] = availability
         elif not worldwide:
-            territories = tuple(sorted(set(existing.territories) | set(availability.territories)))
-            merged[key] = replace(existing, territories=territories)
+            territories = widened.get(key)
+            if territories is None:
+                territories = widened[key] = set(existing.territories)
+            territories.update(availability.territories)
+    for key, territories in widened.items():
+        merged[key] = replace(merged[key], territories=tuple(sorted(territories)))
     return tuple(merged.values())
 
 
@@ -157,6 +203,7 @@ def parse_deals(
 ) -> dict[str, tuple[Availability, ...]]:
     """Availabilities by the release reference (``DealReleaseReference``) they apply to."""
     by_release: dict[str, list[Availability]] = defaultdict(list)
+    memo: dict[bytes, _Terms] = {}
     for release_deal in kids(deal_list, "ReleaseDeal"):
         references = [r for r in (text(e) for e in kids(release_deal, "DealReleaseReference")) if r]
         if not references:
@@ -169,7 +216,7 @@ def parse_deals(
         found: list[Availability] = []
         for deal in kids(release_deal, "Deal"):
             for terms in kids(deal, "DealTerms"):
-                found.extend(_deal_availabilities(terms, problems))
+                found.extend(_deal_availabilities(terms, problems, memo))
         for reference in references:
             by_release[reference].extend(found)
     return {reference: merge(found) for reference, found in by_release.items()}

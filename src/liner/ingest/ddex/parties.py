@@ -121,12 +121,21 @@ def join_phrases(names: Sequence[str], display_name: str | None) -> list[str]:
     if display_name:
         spans: list[tuple[int, int]] = []
         position = 0
+        # ASCII text: lower-casing is the case-insensitive match, and keeps offsets.
+        folded = display_name.lower() if display_name.isascii() else None
         for name in names:
-            found = re.compile(re.escape(name), re.IGNORECASE).search(display_name, position)
-            if found is None:
-                break
-            spans.append(found.span())
-            position = found.end()
+            if folded is not None and name.isascii():
+                start = folded.find(name.lower(), position)
+                if start < 0:
+                    break
+                span = (start, start + len(name))
+            else:
+                found = re.compile(re.escape(name), re.IGNORECASE).search(display_name, position)
+                if found is None:
+                    break
+                span = found.span()
+            spans.append(span)
+            position = span[1]
         if len(spans) == len(names):
             phrases = [display_name[spans[i][1] : spans[i + 1][0]] for i in range(len(spans) - 1)]
             phrases.append("")

@@ -52,10 +52,27 @@ def indexed() -> Iterator[None]:
         _INDEX.reset(token)
 
 
+_NAMES: dict[object, str] = {}
+"""Local name by tag (a comment's or processing instruction's tag is a function: "")."""
+_NAMES_LIMIT = 4096
+
+
 def _by_name(element: Element) -> dict[str, list[Element]]:
+    # The hottest loop of the mapping: one dictionary look-up per child, no calls.
     groups: dict[str, list[Element]] = {}
+    names = _NAMES
     for child in element:
-        groups.setdefault(local(child), []).append(child)
+        tag = child.tag
+        name = names.get(tag)
+        if name is None:
+            name = _local_name(tag) if isinstance(tag, str) else ""
+            if len(names) < _NAMES_LIMIT:
+                names[tag] = name
+        group = groups.get(name)
+        if group is None:
+            groups[name] = [child]
+        else:
+            group.append(child)
     return groups
 
 
@@ -216,6 +233,9 @@ class Problems:
 
     def __iter__(self) -> Iterator[Problem]:
         return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     def freeze(self) -> tuple[Problem, ...]:
         return tuple(self._items)
