@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select
+from sqlalchemy import and_, bindparam, func, insert, or_, select, tuple_
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -77,15 +77,17 @@ class Precheck:
 
 
 # The statements every message runs, built once (with their cache keys).
-_RECORDED = (
+_RECORDED_ID = select(Delivery.id).where(
+    Delivery.sender == bindparam("sender"),
+    Delivery.message_id == bindparam("message_id"),
+    Delivery.file_sha256 == bindparam("sha256"),
+)
+_RECORDED_ROW = (
     select(Delivery, DeliveryBatch.public_id)
     .outerjoin(DeliveryBatch, DeliveryBatch.id == Delivery.batch_id)
-    .where(
-        Delivery.sender == bindparam("sender"),
-        Delivery.message_id == bindparam("message_id"),
-        Delivery.file_sha256 == bindparam("sha256"),
-    )
+    .where(Delivery.id == bindparam("id"))
 )
+_INSERT_DELIVERY = insert(table_of(Delivery)).returning(table_of(Delivery).c.id)
 _HEADS = select(DeliveryHead).where(
     DeliveryHead.sender == bindparam("sender"),
     DeliveryHead.key.in_(bindparam("keys", expanding=True)),
@@ -95,6 +97,10 @@ _UPC_OWNERS = select(Release.upc, Release.owner).where(
     Release.owner != bindparam("sender"),
     Release.status == "active",
 )
+
+
+MessageKey = tuple[str, str, str]
+"""A message as the deliveries table knows it: sender, message id, sha256 of the file."""
 
 
 def id_key(ext: ExternalId) -> str:
@@ -183,10 +189,12 @@ class DeliveryRepository:
         """Everything the ingester reads before writing. ``session`` holds the write
         lock, so nothing read here changes before the message is recorded."""
         found = Precheck()
-        row = session.execute(
-            _RECORDED, {"sender": sender, "message_id": message_id, "sha256": sha256}
-        ).first()
-        if row is not None:
+        # Almost every message is new: a plain id look-up, the whole row only if found.
+        recorded_id = session.execute(
+            _RECORDED_ID, {"sender": sender, "message_id": message_id, "sha256": sha256}
+        ).scalar()
+        if recorded_id is not None:
+            row = session.execute(_RECORDED_ROW, {"id": recorded_id}).one()
             found.existing = outcome_of(row[0], row[1], replayed=True)
             return found
         key_list = sorted(set(keys))
@@ -255,29 +263,30 @@ class DeliveryRepository:
         """Store the outcome and move the release heads, in the transaction that read
         ``pre`` and applied the message."""
         now = utcnow()
-        row = Delivery(
-            public_id=new_public_id(),
-            sender=outcome.sender,
-            message_id=outcome.message_id,
-            file_sha256=outcome.sha256,
-            file_path=outcome.file,
-            transport=outcome.transport,
-            thread_id=outcome.thread_id[:255] if outcome.thread_id else None,
-            ern_version=outcome.version,
-            message_type=outcome.message_type,
-            message_created_at=outcome.created_at,
-            order_key=outcome.order_key,
-            status=str(outcome.status),
-            release_ids=outcome.release_ids,
-            source_keys=outcome.source_keys,
-            releases=[r.to_json() for r in outcome.releases],
-            problems=[p.to_json() for p in outcome.problems],
-            assets=[a.to_json() for a in outcome.assets],
-            batch_id=batch_row_id,
-            processed_at=now,
-        )
-        session.add(row)
-        session.flush()
+        # Inserted as a plain row: the unit of work costs more than the insert.
+        values: dict[str, Any] = {
+            "public_id": new_public_id(),
+            "sender": outcome.sender,
+            "message_id": outcome.message_id,
+            "file_sha256": outcome.sha256,
+            "file_path": outcome.file,
+            "transport": outcome.transport,
+            "thread_id": outcome.thread_id[:255] if outcome.thread_id else None,
+            "ern_version": outcome.version,
+            "message_type": outcome.message_type,
+            "message_created_at": outcome.created_at,
+            "order_key": outcome.order_key,
+            "status": str(outcome.status),
+            "release_ids": outcome.release_ids,
+            "source_keys": outcome.source_keys,
+            "releases": [r.to_json() for r in outcome.releases],
+            "problems": [p.to_json() for p in outcome.problems],
+            "assets": [a.to_json() for a in outcome.assets],
+            "batch_id": batch_row_id,
+            "processed_at": now,
+        }
+        row_id = session.execute(_INSERT_DELIVERY, values).scalar_one()
+        row = Delivery(id=row_id, **values)  # never added to the session
         if outcome.created_at is not None and outcome.sender:
             self._move_heads(session, outcome, heads, pre, row.id, now)
         return outcome_of(row, outcome.batch)
@@ -391,15 +400,22 @@ class DeliveryRepository:
                 row.status = status
                 row.processed_at = utcnow()
 
-    def is_recorded(self, *, sender: str, message_id: str, sha256: str) -> bool:
-        """Whether this message has a stored outcome already (read without the write
-        lock: the precheck under the lock decides; this only saves work)."""
+    def recorded(self, messages: Iterable[MessageKey]) -> set[MessageKey]:
+        """Which of these messages (sender, message id, sha256) have a stored outcome
+        already, in one query (read without the write lock: the precheck under the lock
+        decides; this only saves work)."""
+        wanted = set(messages)
+        if not wanted:
+            return set()
+        key = tuple_(Delivery.sender, Delivery.message_id, Delivery.file_sha256)
         with self._sessions() as session:
             read_only(session)
-            found = session.execute(
-                _RECORDED, {"sender": sender, "message_id": message_id, "sha256": sha256}
-            ).first()
-        return found is not None
+            rows = session.execute(
+                select(Delivery.sender, Delivery.message_id, Delivery.file_sha256).where(
+                    key.in_(sorted(wanted))
+                )
+            )
+            return {(row[0], row[1], row[2]) for row in rows}
 
     def batch_outcomes(self, row: DeliveryBatch) -> list[MessageOutcome]:
         with self._sessions() as session:

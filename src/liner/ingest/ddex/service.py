@@ -51,6 +51,7 @@ from liner.ingest.ddex.repository import (
     DeliveryRepository,
     Head,
     HeadUpdate,
+    MessageKey,
     OwnedRelease,
     Precheck,
     id_key,
@@ -167,7 +168,9 @@ class DdexIngester:
         read = read_file(path, source)
         if isinstance(read, MessageOutcome):
             return read
-        return self._ingest(self._with_assets(read, source), source)
+        ((checked, _),) = self._with_assets([(read, source)])
+        assert isinstance(checked, ReadMessage)
+        return self._ingest(checked, source)
 
     def ingest_files(
         self,
@@ -188,11 +191,14 @@ class DdexIngester:
         while True:
             # Files are read, parsed and their assets hashed before the write lock is
             # taken, so that other writers wait only for the catalog writes.
-            for path, source in islice(pending, group_size - len(ready)):
-                read = read_file(path, source)
-                if isinstance(read, ReadMessage):
-                    read = self._with_assets(read, source)
-                ready.append((read, source))
+            ready.extend(
+                self._with_assets(
+                    [
+                        (read_file(path, source), source)
+                        for path, source in islice(pending, group_size - len(ready))
+                    ]
+                )
+            )
             if not ready:
                 return
             done: list[tuple[MessageOutcome, Source]] = []
@@ -208,19 +214,28 @@ class DdexIngester:
             for outcome, source in done:
                 yield self._finish(outcome, source)
 
-    def _with_assets(self, read: ReadMessage, source: Source) -> ReadMessage:
-        """The message with its asset files checked (hashing audio can take long), unless
-        it is already recorded: a rerun over a delivery hashes nothing again."""
-        parsed = read.parsed
-        if parsed is None or parsed.message_type is not MessageType.NEW_RELEASE:
-            return read
-        if self.repository.is_recorded(
-            sender=parsed.sender_dpid or "",
-            message_id=parsed.message_id[:255],
-            sha256=read.sha256,
-        ):
-            return read
-        return replace(read, assets=AssetChecker(source.base_dir).check(parsed.releases))
+    def _with_assets(
+        self, reads: list[tuple[ReadMessage | MessageOutcome, Source]]
+    ) -> list[tuple[ReadMessage | MessageOutcome, Source]]:
+        """The messages with their asset files checked (hashing audio can take long),
+        except those already recorded (one query for all): a rerun over a delivery
+        hashes nothing again."""
+        new: dict[int, tuple[MessageKey, ReadMessage, ErnMessage]] = {}
+        for index, (read, _) in enumerate(reads):
+            if not isinstance(read, ReadMessage):
+                continue
+            parsed = read.parsed
+            if parsed is not None and parsed.message_type is MessageType.NEW_RELEASE:
+                key = (parsed.sender_dpid or "", parsed.message_id[:255], read.sha256)
+                new[index] = (key, read, parsed)
+        recorded = self.repository.recorded(key for key, _, _ in new.values())
+        checked = list(reads)
+        for index, (key, read, parsed) in new.items():
+            if key not in recorded:
+                source = reads[index][1]
+                assets = AssetChecker(source.base_dir).check(parsed.releases)
+                checked[index] = (replace(read, assets=assets), source)
+        return checked
 
     def ingest_bytes(
         self, data: bytes, source: Source, *, expected_sender: str | None = None
