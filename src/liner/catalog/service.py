@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from liner.catalog.merges import ArtistMerger
@@ -22,6 +23,10 @@ from liner.ingest.records import ReleaseRecord, ShowRecord
 from liner.kit.db import lock_writes
 from liner.kit.errors import InputError
 from liner.models import Provenance
+from liner.models.base import table_of
+
+_PROVENANCE = table_of(Provenance)
+_INSERT_PROVENANCE = insert(_PROVENANCE).returning(_PROVENANCE.c.id)
 
 
 class CatalogService:
@@ -52,15 +57,17 @@ class CatalogService:
         provenance: ProvenanceRecord,
         apply: Callable[[Session, Provenance], WriteResult],
     ) -> WriteResult:
-        row = Provenance(
-            kind=provenance.kind,
-            sender=provenance.sender,
-            reference=provenance.reference,
-            message_created_at=provenance.created_at,
-            extra=dict(provenance.extra),
-        )
-        session.add(row)
-        session.flush()
+        values = {
+            "kind": provenance.kind,
+            "sender": provenance.sender,
+            "reference": provenance.reference,
+            "message_created_at": provenance.created_at,
+            "extra": dict(provenance.extra),
+        }
+        # A plain insert (the unit of work costs more than the row); writers read the
+        # row's values from an object that stays out of the session.
+        row_id = session.execute(_INSERT_PROVENANCE, values).scalar_one()
+        row = Provenance(id=row_id, **values)
         # Writers flush where they need ids; everything else is inserted in one flush
         # at commit, which batches the rows of each table into few statements.
         with session.no_autoflush:
@@ -69,8 +76,8 @@ class CatalogService:
             # Nothing changed. When the message is newer, the writer kept its time, so
             # that an older message arriving later is still recognised as stale; the
             # provenance row records what changed an entity, and this changed nothing.
-            session.delete(row)
             session.flush()
+            session.execute(delete(_PROVENANCE).where(_PROVENANCE.c.id == row_id))
         return result
 
     def upsert_release(
