@@ -7,8 +7,7 @@ from what the batch has just built (the releases it projects), else from the rel
 stored ``album:`` document, which the projector keeps current (it is rebuilt whenever
 the release or its availability changes). Only a release with neither (an active
 release that no document describes yet, which a consistent read model does not have)
-is loaded from SQL: its credits and deals, its active tracks' count, and the tracks'
-deals where the release has none of its own.
+is loaded from SQL: its credits and deals, its tracks and their deals.
 """
 
 from __future__ import annotations
@@ -19,25 +18,24 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from liner.catalog.documents import (
     SIMPLIFIED_ALBUM_FIELDS,
     Links,
     artist_document,
     dumps,
+    load_releases,
     simplified_album,
 )
 from liner.catalog.markets import available_markets
 from liner.models import (
     Artist,
     ArtistCreditRow,
-    AvailabilityRow,
     IdRedirect,
     ReadDocument,
     Release,
-    Track,
 )
 
 ARTIST_CHUNK = 200
@@ -77,22 +75,19 @@ class Discographies:
                 )
             ).all()
         )
+        credits = self._session.execute(
+            select(
+                ArtistCreditRow.artist_id, ArtistCreditRow.release_id, ArtistCreditRow.track_id
+            ).where(ArtistCreditRow.artist_id.in_([a.id for a in artists]))
+        ).all()
+        active = self._active_releases(sorted({release_id for _, release_id, _ in credits}))
         credited: dict[int, set[int]] = defaultdict(set)
         release_level: dict[int, set[int]] = defaultdict(set)
         unknown: dict[int, str] = {}
-        for artist_id, release_id, track_id, public_id in self._session.execute(
-            select(
-                ArtistCreditRow.artist_id,
-                ArtistCreditRow.release_id,
-                ArtistCreditRow.track_id,
-                Release.public_id,
-            )
-            .join(Release, Release.id == ArtistCreditRow.release_id)
-            .where(
-                ArtistCreditRow.artist_id.in_([a.id for a in artists]),
-                Release.status == "active",
-            )
-        ).all():
+        for artist_id, release_id, track_id in credits:
+            public_id = active.get(release_id)
+            if public_id is None:
+                continue
             credited[artist_id].add(release_id)
             if track_id is None:
                 release_level[artist_id].add(release_id)
@@ -130,6 +125,22 @@ class Discographies:
                 }
             )
 
+    def _active_releases(self, release_ids: list[int]) -> dict[int, str]:
+        """The public ids of the active releases among these. Looked up by id apart from
+        the credits: a join would have PostgreSQL read every release when the tables
+        have no statistics yet."""
+        active: dict[int, str] = {}
+        for start in range(0, len(release_ids), RELEASE_CHUNK):
+            chunk = release_ids[start : start + RELEASE_CHUNK]
+            active.update(
+                self._session.execute(
+                    select(Release.id, Release.public_id).where(
+                        Release.id.in_(chunk), Release.status == "active"
+                    )
+                ).all()
+            )
+        return active
+
     def _load_album_documents(self, releases: dict[int, str]) -> None:
         """Simplified albums from the stored ``album:`` documents of these releases (by
         public id); a tombstone means not active; a release without a document stays
@@ -155,49 +166,18 @@ class Discographies:
         ordered = sorted(release_ids)
         for start in range(0, len(ordered), RELEASE_CHUNK):
             chunk = ordered[start : start + RELEASE_CHUNK]
+            releases = load_releases(self._session, chunk, people=False)
             for release_id in chunk:
-                self._albums[release_id] = None
-            releases = self._session.scalars(
-                select(Release)
-                .where(Release.id.in_(chunk), Release.status == "active")
-                .options(selectinload(Release.credits), selectinload(Release.availability))
-            ).all()
-            if not releases:
-                continue
-            counts = dict(
-                self._session.execute(
-                    select(Track.release_id, func.count())
-                    .where(Track.release_id.in_([r.id for r in releases]), Track.status == "active")
-                    .group_by(Track.release_id)
-                ).all()
-            )
-            track_deals = self._track_deals([r.id for r in releases if not r.availability])
-            for release in releases:
+                release = releases.get(release_id)
+                if release is None or release.status != "active":
+                    self._albums[release_id] = None
+                    continue
+                active = [t for t in release.tracks if t.status == "active"]
                 markets = available_markets(release.availability, self._now)
                 if not release.availability:
                     markets = sorted(
-                        {
-                            market
-                            for deals in track_deals.get(release.id, {}).values()
-                            for market in available_markets(deals, self._now)
-                        }
+                        {m for t in active for m in available_markets(t.availability, self._now)}
                     )
-                self._albums[release.id] = simplified_album(
-                    release, self._links, markets, counts.get(release.id, 0)
+                self._albums[release_id] = simplified_album(
+                    release, self._links, markets, len(active)
                 )
-
-    def _track_deals(self, release_ids: list[int]) -> dict[int, dict[int, list[AvailabilityRow]]]:
-        """The deals of each active track of these releases, by release and track."""
-        found: dict[int, dict[int, list[AvailabilityRow]]] = defaultdict(lambda: defaultdict(list))
-        if not release_ids:
-            return found
-        rows = self._session.scalars(
-            select(AvailabilityRow)
-            .join(Track, Track.id == AvailabilityRow.track_id)
-            .where(AvailabilityRow.release_id.in_(release_ids), Track.status == "active")
-            .order_by(AvailabilityRow.id)
-        )
-        for row in rows:
-            if row.track_id is not None:
-                found[row.release_id][row.track_id].append(row)
-        return found

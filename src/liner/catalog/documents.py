@@ -4,18 +4,35 @@ Documents are built here, once per change, by the projector; the read API only
 assembles pre-serialised pieces. Market-dependent fields (``available_markets``,
 ``is_playable``, ``restrictions``, ``linked_from``) are left off the stored prefix of a
 track so that the read path can append them per request.
+
+Albums and tracks are built from plain rows (:class:`ReleaseFacts`,
+:class:`TrackFacts`) that :func:`load_releases` reads with one Core query per table for
+a whole chunk of releases: a release's documents are cheap to build, and loading the
+same rows as ORM objects cost more than building the documents did.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import orjson
+from sqlalchemy import Executable, select
+from sqlalchemy.orm import Session
 
 from liner.kit.ids import uri
-from liner.models import Artist, ArtistCreditRow, Episode, Release, Show, Track
+from liner.models import (
+    Artist,
+    ArtistCreditRow,
+    AvailabilityRow,
+    ContributorRow,
+    Episode,
+    Release,
+    Show,
+    Track,
+)
 
 ALBUM_TYPES = {"album": "album", "single": "single", "ep": "single", "compilation": "compilation"}
 
@@ -31,6 +48,217 @@ class Links:
 
     def external(self, kind: str, public_id: str) -> dict[str, str]:
         return {"liner": f"{self.base}/{kind}/{public_id}"}
+
+
+@dataclass(slots=True)
+class Credit:
+    """An artist as a release or a track credits it."""
+
+    artist_id: int
+    public_id: str
+    name: str
+    credited_name: str | None
+
+
+@dataclass(slots=True)
+class Contribution:
+    """A contributor to a track, with its role."""
+
+    public_id: str
+    name: str
+    role: str
+    user_defined_role: str | None
+
+
+@dataclass(slots=True)
+class Deal:
+    """A deal's window, territories and uses: what markets and deal boundaries need."""
+
+    territories: list[str]
+    excluded_territories: list[str]
+    start_at: datetime | None
+    end_at: datetime | None
+    use_types: list[str]
+    takedown: bool
+    preorder_start_at: datetime | None
+
+
+@dataclass(slots=True)
+class TrackFacts:
+    """What a track's documents are built from, read from SQL as plain rows."""
+
+    id: int
+    release_id: int
+    public_id: str
+    status: str
+    disc_number: int
+    track_number: int
+    isrc: str | None
+    title: str
+    version_title: str | None
+    duration_ms: int | None
+    explicit: bool
+    preview_url: str | None
+    relink_group_id: int | None
+    credits: list[Credit] = field(default_factory=list)
+    contributors: list[Contribution] = field(default_factory=list)
+    availability: list[Deal] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ReleaseFacts:
+    """What an album's documents are built from, read from SQL as plain rows."""
+
+    id: int
+    public_id: str
+    status: str
+    release_type: str
+    title: str
+    version_title: str | None
+    upc: str | None
+    label: str | None
+    p_line: str | None
+    c_line: str | None
+    release_date: str | None
+    release_date_precision: str | None
+    original_release_date: str | None
+    original_release_date_precision: str | None
+    genres: list[str]
+    images: list[dict[str, Any]]
+    created_at: datetime
+    availability_changes_at: datetime | None
+    credits: list[Credit] = field(default_factory=list)
+    availability: list[Deal] = field(default_factory=list)
+    tracks: list[TrackFacts] = field(default_factory=list)
+
+
+RELEASE_COLUMNS = (
+    Release.id,
+    Release.public_id,
+    Release.status,
+    Release.release_type,
+    Release.title,
+    Release.version_title,
+    Release.upc,
+    Release.label,
+    Release.p_line,
+    Release.c_line,
+    Release.release_date,
+    Release.release_date_precision,
+    Release.original_release_date,
+    Release.original_release_date_precision,
+    Release.genres,
+    Release.images,
+    Release.created_at,
+    Release.availability_changes_at,
+)
+"""The columns of :class:`ReleaseFacts`, in its order."""
+
+TRACK_COLUMNS = (
+    Track.id,
+    Track.release_id,
+    Track.public_id,
+    Track.status,
+    Track.disc_number,
+    Track.track_number,
+    Track.isrc,
+    Track.title,
+    Track.version_title,
+    Track.duration_ms,
+    Track.explicit,
+    Track.preview_url,
+    Track.relink_group_id,
+)
+"""The columns of :class:`TrackFacts`, in its order."""
+
+DEAL_COLUMNS = (
+    AvailabilityRow.territories,
+    AvailabilityRow.excluded_territories,
+    AvailabilityRow.start_at,
+    AvailabilityRow.end_at,
+    AvailabilityRow.use_types,
+    AvailabilityRow.takedown,
+    AvailabilityRow.preorder_start_at,
+)
+"""The columns of :class:`Deal`, in its order."""
+
+
+def plain_rows(session: Session, statement: Executable) -> Iterator[Any]:
+    """A Core statement's rows, to unpack into the plain row types."""
+    return iter(session.execute(statement))
+
+
+def load_releases(
+    session: Session, release_ids: list[int], *, people: bool = True
+) -> dict[int, ReleaseFacts]:
+    """Releases with their tracks, credits, contributors and deals, as plain rows: one
+    query per table for the whole list (building ORM objects would cost several times
+    more than the documents themselves). Without ``people``, only the release's own
+    credits: no track credits or contributors."""
+    releases = {
+        row[0]: ReleaseFacts(*row)
+        for row in plain_rows(session, select(*RELEASE_COLUMNS).where(Release.id.in_(release_ids)))
+    }
+    if not releases:
+        return releases
+    ids = sorted(releases)
+    tracks: dict[int, TrackFacts] = {}
+    for row in plain_rows(
+        session,
+        select(*TRACK_COLUMNS)
+        .where(Track.release_id.in_(ids))
+        .order_by(Track.release_id, Track.disc_number, Track.track_number, Track.id),
+    ):
+        track = TrackFacts(*row)
+        tracks[track.id] = track
+        releases[track.release_id].tracks.append(track)
+    # Track credits and track deals carry their track's release id too.
+    credits = (
+        select(
+            ArtistCreditRow.release_id,
+            ArtistCreditRow.track_id,
+            ArtistCreditRow.artist_id,
+            Artist.public_id,
+            Artist.name,
+            ArtistCreditRow.credited_name,
+        )
+        .join(Artist, Artist.id == ArtistCreditRow.artist_id)
+        .where(ArtistCreditRow.release_id.in_(ids))
+        .order_by(ArtistCreditRow.position, ArtistCreditRow.id)
+    )
+    if not people:
+        credits = credits.where(ArtistCreditRow.track_id.is_(None))
+    for release_id, track_id, *credit in plain_rows(session, credits):
+        if track_id is None:
+            releases[release_id].credits.append(Credit(*credit))
+        elif track_id in tracks:
+            tracks[track_id].credits.append(Credit(*credit))
+    if people and tracks:
+        for track_id, *contribution in plain_rows(
+            session,
+            select(
+                ContributorRow.track_id,
+                Artist.public_id,
+                Artist.name,
+                ContributorRow.role,
+                ContributorRow.user_defined_role,
+            )
+            .join(Artist, Artist.id == ContributorRow.artist_id)
+            .where(ContributorRow.track_id.in_(sorted(tracks)))
+            .order_by(ContributorRow.position, ContributorRow.id),
+        ):
+            tracks[track_id].contributors.append(Contribution(*contribution))
+    for release_id, track_id, *deal in plain_rows(
+        session,
+        select(AvailabilityRow.release_id, AvailabilityRow.track_id, *DEAL_COLUMNS)
+        .where(AvailabilityRow.release_id.in_(ids))
+        .order_by(AvailabilityRow.id),
+    ):
+        if track_id is None:
+            releases[release_id].availability.append(Deal(*deal))
+        elif track_id in tracks:
+            tracks[track_id].availability.append(Deal(*deal))
+    return releases
 
 
 def dumps(value: Any) -> bytes:
@@ -51,25 +279,23 @@ def images(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def simplified_artist(
-    artist: Artist, links: Links, credited_name: str | None = None
-) -> dict[str, Any]:
+def simplified_artist(public_id: str, name: str, links: Links) -> dict[str, Any]:
     return {
-        "external_urls": links.external("artist", artist.public_id),
-        "href": links.href("artist", artist.public_id),
-        "id": artist.public_id,
-        "name": credited_name or artist.name,
+        "external_urls": links.external("artist", public_id),
+        "href": links.href("artist", public_id),
+        "id": public_id,
+        "name": name,
         "type": "artist",
-        "uri": uri("artist", artist.public_id),
+        "uri": uri("artist", public_id),
     }
 
 
-def credit_artists(credits: list[ArtistCreditRow], links: Links) -> list[dict[str, Any]]:
-    return [simplified_artist(c.artist, links, c.credited_name) for c in credits]
+def credit_artists(credits: list[Credit], links: Links) -> list[dict[str, Any]]:
+    return [simplified_artist(c.public_id, c.credited_name or c.name, links) for c in credits]
 
 
 def artist_document(artist: Artist, links: Links) -> dict[str, Any]:
-    document = simplified_artist(artist, links)
+    document = simplified_artist(artist.public_id, artist.name, links)
     document.update(
         {
             "followers": {"href": None, "total": 0},
@@ -83,7 +309,7 @@ def artist_document(artist: Artist, links: Links) -> dict[str, Any]:
     return document
 
 
-def _release_date(release: Release) -> tuple[str, str]:
+def _release_date(release: ReleaseFacts) -> tuple[str, str]:
     if release.release_date and release.release_date_precision:
         return release.release_date, release.release_date_precision
     if release.original_release_date and release.original_release_date_precision:
@@ -91,11 +317,11 @@ def _release_date(release: Release) -> tuple[str, str]:
     return f"{release.created_at.year:04d}", "year"
 
 
-def album_name(release: Release) -> str:
+def album_name(release: ReleaseFacts) -> str:
     return f"{release.title} ({release.version_title})" if release.version_title else release.title
 
 
-def track_name(track: Track) -> str:
+def track_name(track: TrackFacts) -> str:
     return f"{track.title} - {track.version_title}" if track.version_title else track.title
 
 
@@ -119,7 +345,7 @@ starts with them)."""
 
 
 def simplified_album(
-    release: Release, links: Links, markets: list[str], total_tracks: int
+    release: ReleaseFacts, links: Links, markets: list[str], total_tracks: int
 ) -> dict[str, Any]:
     release_date, precision = _release_date(release)
     return {
@@ -139,7 +365,7 @@ def simplified_album(
     }
 
 
-def copyrights(release: Release) -> list[dict[str, str]]:
+def copyrights(release: ReleaseFacts) -> list[dict[str, str]]:
     result = []
     if release.c_line:
         result.append({"text": release.c_line, "type": "C"})
@@ -149,7 +375,7 @@ def copyrights(release: Release) -> list[dict[str, str]]:
 
 
 def album_prefix(
-    release: Release, links: Links, markets: list[str], total_tracks: int
+    release: ReleaseFacts, links: Links, markets: list[str], total_tracks: int
 ) -> dict[str, Any]:
     """The album object without its ``tracks`` paging object."""
     document = simplified_album(release, links, markets, total_tracks)
@@ -168,9 +394,12 @@ def album_prefix(
     return document
 
 
-def simplified_track(track: Track, links: Links) -> dict[str, Any]:
-    """A track without its market-dependent fields."""
-    credits = track.credits or track.release.credits
+def simplified_track(
+    track: TrackFacts, release_credits: list[Credit], links: Links
+) -> dict[str, Any]:
+    """A track without its market-dependent fields; a track without credits of its own
+    names the release's artists."""
+    credits = track.credits or release_credits
     return {
         "artists": credit_artists(credits, links),
         "disc_number": track.disc_number,
@@ -188,16 +417,19 @@ def simplified_track(track: Track, links: Links) -> dict[str, Any]:
     }
 
 
-def track_document(track: Track, album: dict[str, Any], links: Links) -> dict[str, Any]:
-    document = simplified_track(track, links)
+def track_document(
+    track: TrackFacts, simplified: dict[str, Any], album: dict[str, Any]
+) -> dict[str, Any]:
+    """The full track object from its simplified one (:func:`simplified_track`)."""
+    document = dict(simplified)
     document["album"] = album
     document["external_ids"] = {"isrc": track.isrc} if track.isrc else {}
     document["popularity"] = 0
     if track.contributors:
         document["contributors"] = [
             {
-                "name": c.artist.name,
-                "id": c.artist.public_id,
+                "name": c.name,
+                "id": c.public_id,
                 "role": c.role,
                 **({"user_defined_role": c.user_defined_role} if c.user_defined_role else {}),
             }

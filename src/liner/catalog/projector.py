@@ -9,22 +9,28 @@ evict exactly what changed. The read model can always be rebuilt from SQL.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, delete, func, select
+from sqlalchemy import Row, Table, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload, sessionmaker
-from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from liner.catalog.discographies import Discographies
 from liner.catalog.documents import (
+    DEAL_COLUMNS,
+    Deal,
     Links,
+    ReleaseFacts,
+    TrackFacts,
     album_prefix,
     dumps,
+    load_releases,
+    plain_rows,
     prefix_of,
     show_base,
     simplified_album,
@@ -38,8 +44,7 @@ from liner.catalog.shows import sha
 from liner.kit.db import lock_writes
 from liner.models import (
     Artist,
-    ArtistCreditRow,
-    ContributorRow,
+    AvailabilityRow,
     Episode,
     OutboxRow,
     ProjectorState,
@@ -48,7 +53,7 @@ from liner.models import (
     Show,
     Track,
 )
-from liner.models.base import utcnow
+from liner.models.base import table_of, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -59,29 +64,36 @@ ALBUM_CHUNK = 100
 LOOKUP_CHUNK = 500
 
 
-def _credited_artists(credits: _AbstractLoad, artist: Any) -> list[_AbstractLoad]:
-    """A credit's artist comes with the credit (one join), without the localised names
-    and external ids an artist otherwise loads: albums and tracks name artists by their
-    id and display name only."""
-    return [
-        credits.joinedload(artist).lazyload(Artist.names),
-        credits.joinedload(artist).lazyload(Artist.external_ids),
-    ]
-
-
-ALBUM_LOAD: tuple[_AbstractLoad, ...] = (
-    *_credited_artists(
-        selectinload(Release.tracks).selectinload(Track.credits), ArtistCreditRow.artist
-    ),
-    *_credited_artists(
-        selectinload(Release.tracks).selectinload(Track.contributors), ContributorRow.artist
-    ),
-    selectinload(Release.tracks).selectinload(Track.availability),
-    *_credited_artists(selectinload(Release.credits), ArtistCreditRow.artist),
-    selectinload(Release.availability),
+MEMBER_COLUMNS = (
+    Track.id,
+    Track.public_id,
+    Track.relink_group_id,
+    Track.release_id,
+    Release.status,
 )
-"""What an album's documents read: tracks with their credits, contributors and deals,
-the release's credits and deals."""
+"""A relink group's member: the track, its group, its release and the release's status."""
+
+
+def save_boundaries(session: Session, releases: Iterable[ReleaseFacts], now: datetime) -> None:
+    """Store each release's next deal boundary (none for a release that is not active:
+    a purged release has no deal windows left to wait for), where it moved."""
+    moved = []
+    for release in releases:
+        boundary = None
+        if release.status == "active":
+            boundary = next_boundary(
+                release.availability + [d for t in release.tracks for d in t.availability], now
+            )
+        if boundary != release.availability_changes_at:
+            moved.append({"release": release.id, "at": boundary})
+    if moved:
+        table = table_of(Release)
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("release"))
+            .values(availability_changes_at=bindparam("at")),
+            moved,
+        )
 
 
 @dataclass(slots=True)
@@ -131,25 +143,23 @@ class DocumentBuilder:
         self._links = links
         self._now = now
         self.documents: dict[str, bytes | None] = {}
-        self._shared_groups: set[int] = set()
         self._simplified: dict[int, dict[str, Any] | None] = {}
         """The simplified album of each release built here (None: not active), for the
         discographies."""
+        self._relink_candidates: dict[int, list[tuple[int, str, list[str]]]] = {}
+        """The tracks the current chunk's tracks may relink to, by relink group."""
 
     def build(self, work: Work) -> dict[str, bytes | None]:
         album_ids = sorted(work.albums | self._relinked_releases(work.albums))
         for start in range(0, len(album_ids), ALBUM_CHUNK):
             chunk = album_ids[start : start + ALBUM_CHUNK]
-            # One query per relationship for a whole chunk, not one set per album.
-            loaded = self._session.scalars(
-                select(Release).where(Release.id.in_(chunk)).options(*ALBUM_LOAD)
-            ).all()
-            by_id = {release.id: release for release in loaded}
-            self._shared_groups = self._groups_across_releases(loaded)
+            releases = load_releases(self._session, chunk)
+            self._relink_candidates = self._load_relink_candidates(releases.values())
             for release_id in chunk:
-                release = by_id.get(release_id)
+                release = releases.get(release_id)
                 if release is not None:
                     self._album(release, work)
+            save_boundaries(self._session, releases.values(), self._now)
         for show_id in sorted(work.shows):
             self._show(show_id)
         Discographies(self._session, self._links, self._now, self._simplified).build(
@@ -172,45 +182,36 @@ class DocumentBuilder:
         )
         return set(found) - release_ids
 
-    def _deals_markets(self, track: Track, release_markets: list[str]) -> list[str]:
-        if track.availability:
-            return available_markets(track.availability, self._now)
+    def _markets(self, deals: list[Deal], release_markets: list[str]) -> list[str]:
+        """A track's markets: its own deals', else its release's."""
+        if deals:
+            return available_markets(deals, self._now)
         return release_markets
 
-    def _album(self, release: Release, work: Work) -> None:
+    def _album(self, release: ReleaseFacts, work: Work) -> None:
         if release.upc:
             work.upcs.add(release.upc)
         work.isrcs.update(t.isrc for t in release.tracks if t.isrc)
         work.artists.update(c.artist_id for c in release.credits)
         work.artists.update(c.artist_id for t in release.tracks for c in t.credits)
         if release.status != "active":
-            # A purged release has no deal windows left to wait for.
-            release.availability_changes_at = None
             self._simplified[release.id] = None
             self.documents[f"album:{release.public_id}"] = None
             for track in release.tracks:
                 self.documents[f"track:{track.public_id}"] = None
             return
-        release.availability_changes_at = next_boundary(
-            list(release.availability) + [a for t in release.tracks for a in t.availability],
-            self._now,
-        )
         active = [t for t in release.tracks if t.status == "active"]
         release_markets = available_markets(release.availability, self._now)
-        track_markets = {t.id: self._deals_markets(t, release_markets) for t in active}
+        track_markets = {t.id: self._markets(t.availability, release_markets) for t in active}
         if not release.availability and active:
             release_markets = sorted({m for ms in track_markets.values() for m in ms})
         album_simple = simplified_album(release, self._links, release_markets, len(active))
         self._simplified[release.id] = album_simple
         items = []
         for track in active:
-            items.append(
-                {
-                    "p": prefix_of(simplified_track(track, self._links)),
-                    "m": track_markets[track.id],
-                }
-            )
-            document = track_document(track, album_simple, self._links)
+            simplified = simplified_track(track, release.credits, self._links)
+            items.append({"p": prefix_of(simplified), "m": track_markets[track.id]})
+            document = track_document(track, simplified, album_simple)
             self.documents[f"track:{track.public_id}"] = dumps(
                 {
                     "k": "track",
@@ -230,9 +231,12 @@ class DocumentBuilder:
             }
         )
 
-    def _groups_across_releases(self, releases: Iterable[Release]) -> set[int]:
-        """The relink groups of these releases' active tracks that hold active tracks
-        on more than one release: only those can relink. One query per chunk."""
+    def _load_relink_candidates(
+        self, releases: Iterable[ReleaseFacts]
+    ) -> dict[int, list[tuple[int, str, list[str]]]]:
+        """For the relink groups of these releases' active tracks that hold active tracks
+        on more than one release (only those can relink): each active track of the group
+        on an active release, with its markets, in track order. Two queries per chunk."""
         groups = {
             t.relink_group_id
             for release in releases
@@ -240,42 +244,58 @@ class DocumentBuilder:
             if t.status == "active" and t.relink_group_id is not None
         }
         if not groups:
-            return set()
-        found = self._session.scalars(
-            select(Track.relink_group_id)
-            .where(Track.relink_group_id.in_(groups), Track.status == "active")
-            .group_by(Track.relink_group_id)
-            .having(func.count(Track.release_id.distinct()) > 1)
+            return {}
+        members = list(
+            plain_rows(
+                self._session,
+                select(*MEMBER_COLUMNS)
+                .join(Release, Release.id == Track.release_id)
+                .where(Track.relink_group_id.in_(groups), Track.status == "active")
+                .order_by(Track.id),
+            )
         )
-        return {group for group in found if group is not None}
+        releases_of: dict[int, set[int]] = defaultdict(set)
+        for _, _, group, release_id, _ in members:
+            releases_of[group].add(release_id)
+        siblings = [m for m in members if len(releases_of[m[2]]) > 1 and m[4] == "active"]
+        if not siblings:
+            return {}
+        release_deals: dict[int, list[Deal]] = defaultdict(list)
+        track_deals: dict[int, list[Deal]] = defaultdict(list)
+        for release_id, track_id, *deal in plain_rows(
+            self._session,
+            select(AvailabilityRow.release_id, AvailabilityRow.track_id, *DEAL_COLUMNS).where(
+                AvailabilityRow.release_id.in_(sorted({m[3] for m in siblings}))
+            ),
+        ):
+            if track_id is None:
+                release_deals[release_id].append(Deal(*deal))
+            else:
+                track_deals[track_id].append(Deal(*deal))
+        release_markets = {
+            release_id: available_markets(release_deals[release_id], self._now)
+            for release_id in {m[3] for m in siblings}
+        }
+        candidates: dict[int, list[tuple[int, str, list[str]]]] = defaultdict(list)
+        for track_id, public_id, group, release_id, _ in siblings:
+            markets = self._markets(track_deals[track_id], release_markets[release_id])
+            candidates[group].append((track_id, public_id, markets))
+        return candidates
 
-    def _relinks(self, track: Track, markets: set[str]) -> dict[str, str]:
+    def _relinks(self, track: TrackFacts, markets: set[str]) -> dict[str, str]:
         """For markets where this track is not available, the same recording on another
         release that is: the read API serves that one with ``linked_from``."""
-        if (
-            track.relink_group_id is None
-            or track.relink_group_id not in self._shared_groups
-            or len(markets) == len(MARKETS)
-        ):
+        if track.relink_group_id is None or len(markets) == len(MARKETS):
             return {}
-        siblings = self._session.scalars(
-            select(Track)
-            .join(Release)
-            .where(
-                Track.relink_group_id == track.relink_group_id,
-                Track.id != track.id,
-                Track.status == "active",
-                Release.status == "active",
-            )
-            .options(selectinload(Track.availability), selectinload(Track.release))
-            .order_by(Track.id)
-        ).all()
         links: dict[str, str] = {}
-        for sibling in siblings:
-            release_markets = available_markets(sibling.release.availability, self._now)
-            for market in self._deals_markets(sibling, release_markets):
+        for sibling_id, public_id, sibling_markets in self._relink_candidates.get(
+            track.relink_group_id, ()
+        ):
+            if sibling_id == track.id:
+                continue
+            for market in sibling_markets:
                 if market not in markets and market not in links:
-                    links[market] = sibling.public_id
+                    links[market] = public_id
         return links
 
     def _isrcs(self, isrcs: list[str]) -> None:
@@ -357,6 +377,24 @@ def _work_from(rows: Iterable[OutboxRow]) -> Work:
     return work
 
 
+def _begin(session: Session) -> None:
+    """Take the write lock and, on PostgreSQL, plan this transaction's reads with
+    indexes only.
+
+    Every read here is driven by a batch's keys (ids, ISRCs, UPCs) that an index
+    covers. Without fresh statistics (a catalog that grew since the last ``ANALYZE``)
+    the planner takes a long list of keys for most of a table and scans all of it, or
+    loops over every release, so that each batch grew with the catalog. Just-in-time
+    compilation goes off too: it would take a disabled scan's cost for a reason to
+    compile a query that reads a few rows. ``SET LOCAL`` lasts until the end of the
+    transaction.
+    """
+    lock_writes(session)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        session.execute(text("SET LOCAL jit = off"))
+
+
 class Projector:
     def __init__(self, sessions: sessionmaker[Session], links: Links) -> None:
         self._sessions = sessions
@@ -365,7 +403,7 @@ class Projector:
     def run_once(self, *, batch: int = BATCH) -> int:
         """Project one batch of outbox rows; returns how many rows it consumed."""
         with self._sessions() as session, session.begin():
-            lock_writes(session)
+            _begin(session)
             cursor = _state(session, CURSOR)
             rows = session.scalars(
                 select(OutboxRow)
@@ -395,7 +433,7 @@ class Projector:
         """Rebuild the documents of releases whose deals started or ended since they were
         built (a window opening or closing changes availability without any message)."""
         with self._sessions() as session, session.begin():
-            lock_writes(session)
+            _begin(session)
             now = utcnow()
             due = set(
                 session.scalars(
@@ -416,7 +454,7 @@ class Projector:
     def rebuild(self) -> int:
         """Throw the read model away and build it again from SQL; returns documents written."""
         with self._sessions() as session, session.begin():
-            lock_writes(session)
+            _begin(session)
             now = utcnow()
             session.execute(delete(ReadDocument))
             work = Work(
