@@ -39,7 +39,7 @@ from liner.catalog.documents import (
     track_document,
 )
 from liner.catalog.markets import MARKETS, available_markets
-from liner.catalog.releases import next_boundary
+from liner.catalog.release_rows import next_boundary
 from liner.catalog.shows import sha
 from liner.kit.db import lock_writes
 from liner.models import (

@@ -1,10 +1,11 @@
-"""Rows of a release aggregate as parameters for executemany inserts."""
+"""Rows of a release aggregate as parameters for executemany inserts, and the deal
+boundaries they set."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from liner.ingest.records import Availability, FileAsset
 from liner.models import AvailabilityRow
@@ -53,3 +54,25 @@ def moments(items: tuple[Availability, ...]) -> list[datetime | None]:
 
 def row_moments(rows: Iterable[AvailabilityRow]) -> list[datetime | None]:
     return [m for r in rows for m in (r.start_at, r.end_at, r.preorder_start_at)]
+
+
+class _Window(Protocol):
+    @property
+    def start_at(self) -> datetime | None: ...
+    @property
+    def end_at(self) -> datetime | None: ...
+    @property
+    def preorder_start_at(self) -> datetime | None: ...
+
+
+def earliest_after(moments: Iterable[datetime | None], now: datetime) -> datetime | None:
+    instants = [moment for moment in moments if moment is not None and moment > now]
+    return min(instants) if instants else None
+
+
+def next_boundary(rows: Sequence[_Window], now: datetime) -> datetime | None:
+    """The next future instant at which any deal starts or ends."""
+    return earliest_after(
+        (moment for row in rows for moment in (row.start_at, row.end_at, row.preorder_start_at)),
+        now,
+    )

@@ -7,12 +7,11 @@ inserted with one executemany per table, which is far cheaper than the unit of w
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import bindparam, delete, insert, inspect, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -21,6 +20,7 @@ from liner.catalog.release_content import display_name, release_hash, track_hash
 from liner.catalog.release_rows import (
     asset_params,
     availability_params,
+    earliest_after,
     moments,
     row_moments,
 )
@@ -46,7 +46,7 @@ from liner.models import (
 )
 from liner.models.base import table_of, utcnow
 
-__all__ = ["ReleaseWriter", "WriteResult", "next_boundary", "track_key"]
+__all__ = ["ReleaseWriter", "WriteResult", "track_key"]
 
 
 @dataclass(slots=True)
@@ -62,28 +62,6 @@ class WriteResult:
     newer_message: bool = False
     """Unchanged content from a newer message: only the message time moves forward, so
     that an older message arriving later is still recognised as stale."""
-
-
-class _Window(Protocol):
-    @property
-    def start_at(self) -> datetime | None: ...
-    @property
-    def end_at(self) -> datetime | None: ...
-    @property
-    def preorder_start_at(self) -> datetime | None: ...
-
-
-def _earliest_after(moments: Iterable[datetime | None], now: datetime) -> datetime | None:
-    instants = [moment for moment in moments if moment is not None and moment > now]
-    return min(instants) if instants else None
-
-
-def next_boundary(rows: Sequence[_Window], now: datetime) -> datetime | None:
-    """The next future instant at which any deal starts or ends."""
-    return _earliest_after(
-        (moment for row in rows for moment in (row.start_at, row.end_at, row.preorder_start_at)),
-        now,
-    )
 
 
 @dataclass(slots=True)
@@ -125,6 +103,14 @@ _LOAD_RELEASE = (
         selectinload(Release.assets),
     )
 )
+
+_RELEASE_COLUMNS = {
+    attribute.key: attribute.columns[0].key
+    for attribute in inspect(Release).column_attrs
+    if attribute.key != "id"
+}
+"""Attribute name -> column name of every release column but the id."""
+_INSERT_RELEASE = insert(table_of(Release)).returning(table_of(Release).c.id)
 
 _UPC_OWNER = select(Release.owner).where(
     Release.upc == bindparam("upc"),
@@ -199,10 +185,10 @@ class ReleaseWriter:
                 title=record.title,
             )
             # A new release has no children yet: say so, so that reading them does not
-            # query for the old ones. It is inserted once all its fields are set.
+            # query for the old ones. It is inserted as a plain row once all its fields
+            # are set, and stays out of the session (nothing changes it afterwards).
             for name in ("tracks", "credits", "availability", "assets", "external_ids"):
                 set_committed_value(release, name, [])
-            self._session.add(release)
         else:
             related["artists"].update(str(c.artist_id) for c in release.credits)
             related["artists"].update(str(c.artist_id) for t in release.tracks for c in t.credits)
@@ -233,13 +219,14 @@ class ReleaseWriter:
             delivered_moments = moments(record.availability)
             for track_record in record.tracks:
                 delivered_moments += moments(track_record.availability)
-            release.availability_changes_at = _earliest_after(delivered_moments, now)
+            release.availability_changes_at = earliest_after(delivered_moments, now)
             release.revision = 1
             release.updated_at = now
             release.provenance_id = self._provenance.id
-        if created or self._artists.has_new():
-            # One flush inserts the new release with every field, and the new artists
-            # together, so that the rows below can name their ids.
+            self._insert_release(release)
+        if self._artists.has_new():
+            # One flush inserts the new artists together, so that the rows below can
+            # name their ids.
             self._session.flush()
         written = _Written()
         if release_changed:
@@ -250,7 +237,7 @@ class ReleaseWriter:
         track_changes = self._apply_tracks(release, plans, removed, written)
         if not created:
             now = utcnow()
-            release.availability_changes_at = _earliest_after(written.moments, now)
+            release.availability_changes_at = earliest_after(written.moments, now)
             release.revision += 1
             release.updated_at = now
             release.provenance_id = self._provenance.id
@@ -301,6 +288,19 @@ class ReleaseWriter:
         self._session.execute(insert(table_of(OutboxRow)), outbox)
         result.status = "created" if created else "updated"
         return result
+
+    def _insert_release(self, release: Release) -> None:
+        """Insert a new release (every field set) and queue its external ids."""
+        state = inspect(release).dict
+        values = {column: state[key] for key, column in _RELEASE_COLUMNS.items() if key in state}
+        release.id = self._session.execute(_INSERT_RELEASE, values).scalar_one()
+        self._queue(
+            ReleaseExternalId,
+            [
+                {"release_id": release.id, "namespace": row.namespace, "value": row.value}
+                for row in release.external_ids
+            ],
+        )
 
     @staticmethod
     def _artists_named(
