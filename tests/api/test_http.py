@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from liner.api.http import Request
 from liner.catalog.markets import MARKETS
 
 from .support import NORTHERN_LIGHTS, SIGNAL_AND_NOISE, Catalog
@@ -205,3 +208,25 @@ def test_one_trailing_slash_is_taken_as_spotify_does(catalog: Catalog) -> None:
         assert client.json(path) == client.json(path.replace("/?", "?").rstrip("/")), path
     client.error("GET", "/v1/tracks/", 400)
     assert client.get("/healthz/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("headers", "unread"),
+    [
+        ({}, False),
+        ({b"content-length": b"0"}, False),
+        ({b"content-length": b"00"}, False),
+        ({b"content-length": b"120"}, True),
+        ({b"transfer-encoding": b"chunked"}, True),
+    ],
+)
+def test_a_body_left_unread_is_known(headers: dict[bytes, bytes], unread: bool) -> None:
+    request = Request("POST", "/v1/ingest/releases", {}, headers)
+    assert request.left_body_unread() is unread
+
+    async def reader() -> bytes:
+        return b"{}"
+
+    request.body_reader = reader
+    assert asyncio.run(request.read_body()) == b"{}"
+    assert request.left_body_unread() is False

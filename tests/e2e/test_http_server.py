@@ -61,6 +61,21 @@ def test_an_oversized_body_is_413(demo: Demo) -> None:
     assert response.json()["error"]["status"] == 413
 
 
+def test_a_write_refused_before_its_body_is_read_closes_the_connection(demo: Demo) -> None:
+    """The refused body is still on the connection: the response says the connection
+    closes, so a keep-alive client opens a new one instead of racing the close."""
+    document = b'{"title": "' + b"x" * 200_000 + b'"}'
+    for _ in range(20):
+        refused = demo.http.post(
+            "/v1/ingest/releases", content=document, headers={"Content-Type": "application/json"}
+        )
+        assert refused.status_code == 401
+        assert refused.headers["connection"] == "close"
+        following = demo.http.get(_album_path(demo))
+        assert following.status_code == 200
+        assert "close" not in following.headers.get("connection", "")
+
+
 def test_a_long_uri_is_414(demo: Demo) -> None:
     response = demo.http.get("/v1/tracks?ids=" + "a" * 9000)
     assert response.status_code == 414

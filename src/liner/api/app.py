@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from liner.api.catalog import CatalogApi
@@ -216,6 +217,10 @@ class LinerApp:
         except Exception:
             log.exception("unhandled error", extra={"path": request.path})
             response = ApiError(500, "internal error").response()
+        if request.left_body_unread():
+            # The rest of the body is still on the connection: close it, so that no
+            # client sends its next request on a connection the server is closing.
+            response = replace(response, headers=[*response.headers, (b"connection", b"close")])
         return route, response
 
     @staticmethod

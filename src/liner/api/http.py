@@ -57,6 +57,7 @@ class Request:
     body: bytes = b""
     body_reader: Callable[[], Awaitable[bytes]] | None = None
     """Reads the body when a handler asks for it (writes: once the key is checked)."""
+    body_read: bool = False
 
     async def read_body(self) -> bytes:
         """The request body, read on the first call; handlers call it only after they
@@ -65,7 +66,17 @@ class Request:
         if self.body_reader is not None:
             reader, self.body_reader = self.body_reader, None
             self.body = await reader()
+            self.body_read = True
         return self.body
+
+    def left_body_unread(self) -> bool:
+        """Whether the request came with a body that was never read (refused before)."""
+        if self.body_read:
+            return False
+        length = self.headers.get(b"content-length")
+        return (length is not None and length.strip(b"0 ") != b"") or (
+            b"transfer-encoding" in self.headers
+        )
 
     @classmethod
     def from_scope(cls, scope: dict[str, object]) -> Request:
