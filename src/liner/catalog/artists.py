@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import bindparam, select, tuple_
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 
 from liner.catalog.hashing import content_hash
 from liner.ingest.records import ArtistRecord
@@ -19,7 +19,7 @@ from liner.models import (
     OutboxRow,
     Provenance,
 )
-from liner.models.base import utcnow
+from liner.models.base import insert_rows, utcnow
 
 STRONG_NAMESPACES = ("isni", "ipi")
 _WITH_NAMES_AND_IDS = (selectinload(Artist.names), selectinload(Artist.external_ids))
@@ -80,9 +80,10 @@ class ArtistResolver:
         self._applied: dict[Artist, set[ArtistRecord]] = {}
         """The records applied to each resolved artist in this transaction."""
         self.changed: dict[Artist, None] = {}
-        """The artists created or changed in this transaction, in order. New ones have
-        no id until the session is flushed; the writer flushes once, after resolving
-        every artist it needs, so that they are inserted together."""
+        """The artists created or changed in this transaction, in order."""
+        self._new: list[Artist] = []
+        """Artists created here and not inserted yet (no id): the writer inserts them
+        together with :meth:`insert_new`, after resolving every artist it needs."""
 
     def prefetch(self, records: Iterable[ArtistRecord]) -> None:
         """Look up, in a few queries, the artists these records match by key or by a
@@ -163,7 +164,7 @@ class ArtistResolver:
                     revision=0,
                     provenance_id=self._provenance.id,
                 )
-                self._session.add(artist)
+                self._new.append(artist)
             self._resolved[key] = artist
         self._enrich(artist, record, own=artist.match_key == key)
         self._applied.setdefault(artist, set()).add(record)
@@ -258,9 +259,28 @@ class ArtistResolver:
             artist.provenance_id = self._provenance.id
             self.changed[artist] = None
 
-    def has_new(self) -> bool:
-        """Whether an artist created here still waits for its id (a flush)."""
-        return any(artist.id is None for artist in self.changed)
+    def insert_new(self) -> None:
+        """Insert the artists created since the last call, with their names and
+        external ids, as plain rows; they then belong to the session as if loaded, so
+        that what changes them later in the transaction is flushed as usual."""
+        new, self._new = self._new, []
+        if not new:
+            return
+        insert_rows(self._session, new)
+        names = [name for artist in new for name in artist.names]
+        external_ids = [ext for artist in new for ext in artist.external_ids]
+        for artist in new:
+            for name in artist.names:
+                name.artist_id = artist.id
+            for ext in artist.external_ids:
+                ext.artist_id = artist.id
+        insert_rows(self._session, names)
+        insert_rows(self._session, external_ids)
+        for child in (*names, *external_ids):
+            make_transient_to_detached(child)
+        for artist in new:
+            make_transient_to_detached(artist)
+            self._session.add(artist)
 
     def outbox_rows(self) -> list[OutboxRow]:
         return [

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, inspect, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -44,7 +44,7 @@ from liner.models import (
     RelinkGroup,
     Track,
 )
-from liner.models.base import table_of, utcnow
+from liner.models.base import insert_rows, table_of, utcnow
 
 __all__ = ["ReleaseWriter", "WriteResult", "track_key"]
 
@@ -103,14 +103,6 @@ _LOAD_RELEASE = (
         selectinload(Release.assets),
     )
 )
-
-_RELEASE_COLUMNS = {
-    attribute.key: attribute.columns[0].key
-    for attribute in inspect(Release).column_attrs
-    if attribute.key != "id"
-}
-"""Attribute name -> column name of every release column but the id."""
-_INSERT_RELEASE = insert(table_of(Release)).returning(table_of(Release).c.id)
 
 _UPC_OWNER = select(Release.owner).where(
     Release.upc == bindparam("upc"),
@@ -224,10 +216,8 @@ class ReleaseWriter:
             release.updated_at = now
             release.provenance_id = self._provenance.id
             self._insert_release(release)
-        if self._artists.has_new():
-            # One flush inserts the new artists together, so that the rows below can
-            # name their ids.
-            self._session.flush()
+        # The new artists, together, so that the rows below can name their ids.
+        self._artists.insert_new()
         written = _Written()
         if release_changed:
             self._replace_release_children(release, record, written)
@@ -291,9 +281,7 @@ class ReleaseWriter:
 
     def _insert_release(self, release: Release) -> None:
         """Insert a new release (every field set) and queue its external ids."""
-        state = inspect(release).dict
-        values = {column: state[key] for key, column in _RELEASE_COLUMNS.items() if key in state}
-        release.id = self._session.execute(_INSERT_RELEASE, values).scalar_one()
+        insert_rows(self._session, [release])
         self._queue(
             ReleaseExternalId,
             [
