@@ -9,7 +9,9 @@ leave the delivery folder are never opened; URLs with a scheme are not fetched.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -129,6 +131,20 @@ class AssetChecker:
             self._cache[key] = found
         return found
 
+    def _inside(self, relative: PurePosixPath) -> Path | None:
+        """The file's path below the resolved delivery folder, or None when it leads
+        out of it. Only the components below the folder are examined: with no symbolic
+        link among them the path cannot leave it (``..`` was refused already); with one,
+        the whole path is resolved and must still lie inside."""
+        assert self._root is not None
+        path = self._root
+        for part in relative.parts:
+            path = path / part
+            if stat.S_ISLNK(os.lstat(path).st_mode):
+                resolved = self._root.joinpath(*relative.parts).resolve()
+                return resolved if resolved.is_relative_to(self._root) else None
+        return path
+
     def _inspect(self, asset: FileAsset) -> _Found:
         if self._base is None or self._root is None:
             return _Found("not_checked", None, None, "")
@@ -137,16 +153,19 @@ class AssetChecker:
         relative = _relative(asset.uri)
         if relative is None:
             return _Found("unsafe", None, None, "")
-        path = self._base.joinpath(*relative.parts)
         try:
-            resolved = path.resolve()
+            resolved = self._inside(relative)
         except OSError:
             return _Found("missing", None, None, "")
-        if not resolved.is_relative_to(self._root):
+        if resolved is None:
             return _Found("unsafe", None, None, "")
-        if not resolved.is_file():
+        try:
+            found = resolved.stat()
+        except OSError:
             return _Found("missing", None, None, "")
-        size = resolved.stat().st_size
+        if not stat.S_ISREG(found.st_mode):
+            return _Found("missing", None, None, "")
+        size = found.st_size
         if asset.size is not None and asset.size != size:
             return _Found(
                 "corrupt",
