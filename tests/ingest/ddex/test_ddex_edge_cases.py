@@ -350,6 +350,23 @@ def test_deals_differing_only_in_territory_keep_their_own_terms() -> None:
     assert "ddex_deal_without_territory" in codes(message, "warning")
 
 
+def test_a_territory_element_nested_in_another_field_does_not_join_two_deals() -> None:
+    deal = """<Deal><DealTerms><CommercialModelType>{}</CommercialModelType>
+      <TerritoryCode>{}</TerritoryCode>
+      <ValidityPeriod><StartDate>2024-01-01</StartDate></ValidityPeriod></DealTerms></Deal>"""
+    deals = (
+        "<ReleaseDeal><DealReleaseReference>R0</DealReleaseReference>"
+        + deal.format("SubscriptionModel", "SE")
+        + deal.format("Subscription<TerritoryCode>XX</TerritoryCode>Model", "NO")
+        + "</ReleaseDeal>"
+    )
+    message = parse_ern(ern3(deals=deals))
+    found = {(a.territories, a.commercial_models) for a in message.releases[0].availability}
+    assert (("SE",), ("subscription_model",)) in found
+    assert ("NO", "SE") not in {a.territories for a in message.releases[0].availability}
+    assert len(found) == 2
+
+
 def test_a_problem_in_repeated_deal_terms_is_reported_at_each_deal() -> None:
     deal = """<Deal><DealTerms><CommercialModelType>SubscriptionModel</CommercialModelType>
       <TerritoryCode>{}</TerritoryCode>

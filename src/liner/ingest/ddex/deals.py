@@ -13,7 +13,6 @@ ERN 4 deal flagged ``IsPreOrderDeal`` is the pre-order window itself, so its
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -89,19 +88,23 @@ class _Terms:
     periods: tuple[tuple[datetime | None, datetime | None], ...]
 
 
-_TERRITORY_ELEMENT = re.compile(
-    rb"<(?:[A-Za-z_][\w.-]*:)?(?:Excluded)?TerritoryCode\b[^>]*?(?:/>|>[^<]*"
-    rb"</(?:[A-Za-z_][\w.-]*:)?(?:Excluded)?TerritoryCode>)"
-)
+_TERRITORY_FIELDS = frozenset({"TerritoryCode", "ExcludedTerritoryCode"})
 
 
-def _terms_key(terms: Element) -> bytes:
-    """The serialised ``DealTerms`` without its territory elements: deals of a
-    per-country matrix that differ only in territory share it."""
-    return _TERRITORY_ELEMENT.sub(b"", etree.tostring(terms, with_tail=False))
+def _terms_key(fields: Mapping[str, Sequence[Element]]) -> bytes:
+    """Everything :func:`_read_terms` reads, serialised: the ``DealTerms`` children
+    other than its territories, by name. Deals of a per-country matrix that differ only
+    in territory share it; a difference anywhere else, at any depth, tells them apart."""
+    return b"".join(
+        etree.tostring(element, with_tail=False)
+        for name, elements in fields.items()
+        if name not in _TERRITORY_FIELDS
+        for element in elements
+    )
 
 
 def _read_terms(fields: Mapping[str, Sequence[Element]], problems: Problems) -> _Terms:
+    """The terms' models, uses, takedown and pre-order flags and validity periods."""
     models = tuple(
         dict.fromkeys(c for c in (avs_code(e) for e in fields.get("CommercialModelType", ())) if c)
     )
@@ -143,7 +146,7 @@ def _deal_availabilities(
                 "ddex_deal_without_territory", "deal excludes all its territories", at=terms
             )
             return []
-    key = _terms_key(terms)
+    key = _terms_key(fields)
     read = memo.get(key)
     if read is None:
         found = len(problems)
