@@ -277,11 +277,14 @@ class DdexIngester:
                 with session.begin_nested():
                     return self._ingest_in(session, read, list(read.problems), source)
             except _RefusedError as refused:
+                # Objects of the rolled-back attempt name rows that no longer exist.
+                session.expunge_all()
                 return self._ingest_in(session, read, [*read.problems, refused.problem], source)
             except SQLAlchemyError:
                 raise
             except Exception as exc:
                 log.exception("applying a DDEX message failed", extra={"file": source.label})
+                session.expunge_all()
                 fault = Problem(
                     "ddex_internal_error", f"the message could not be applied: {exc!r}", "error"
                 )
