@@ -217,7 +217,7 @@ class LinerApp:
         except Exception:
             log.exception("unhandled error", extra={"path": request.path})
             response = ApiError(500, "internal error").response()
-        if request.left_body_unread():
+        if request.left_body_unread() and all(h[0] != b"connection" for h in response.headers):
             # The rest of the body is still on the connection: close it, so that no
             # client sends its next request on a connection the server is closing.
             response = replace(response, headers=[*response.headers, (b"connection", b"close")])

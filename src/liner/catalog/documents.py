@@ -132,6 +132,9 @@ class ReleaseFacts:
     tracks: list[TrackFacts] = field(default_factory=list)
 
 
+TRACK_SLICE = 1000
+"""Track ids per contributors query."""
+
 RELEASE_COLUMNS = (
     Release.id,
     Release.public_id,
@@ -233,7 +236,10 @@ def load_releases(
             releases[release_id].credits.append(Credit(*credit))
         elif track_id in tracks:
             tracks[track_id].credits.append(Credit(*credit))
-    if people and tracks:
+    track_ids = sorted(tracks) if people else []
+    # A track's contributors all come from the same slice of ids, in their order; the
+    # slices keep each statement's parameters bounded however long the albums are.
+    for start in range(0, len(track_ids), TRACK_SLICE):
         for track_id, *contribution in plain_rows(
             session,
             select(
@@ -244,7 +250,7 @@ def load_releases(
                 ContributorRow.user_defined_role,
             )
             .join(Artist, Artist.id == ContributorRow.artist_id)
-            .where(ContributorRow.track_id.in_(sorted(tracks)))
+            .where(ContributorRow.track_id.in_(track_ids[start : start + TRACK_SLICE]))
             .order_by(ContributorRow.position, ContributorRow.id),
         ):
             tracks[track_id].contributors.append(Contribution(*contribution))

@@ -381,8 +381,10 @@ def _begin(session: Session) -> None:
     """Take the write lock and, on PostgreSQL, plan this transaction's reads with
     indexes only.
 
-    Every read here is driven by a batch's keys (ids, ISRCs, UPCs) that an index
-    covers. Without fresh statistics (a catalog that grew since the last ``ANALYZE``)
+    Every read that builds documents is driven by a batch's keys (ids, ISRCs, UPCs)
+    that an index covers; the few whole-table reads of a rebuild (every release, show
+    and artist id) then read the primary key index, which costs little more. Without
+    fresh statistics (a catalog that grew since the last ``ANALYZE``)
     the planner takes a long list of keys for most of a table and scans all of it, or
     loops over every release, so that each batch grew with the catalog. Just-in-time
     compilation goes off too: it would take a disabled scan's cost for a reason to

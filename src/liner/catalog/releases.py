@@ -1,8 +1,9 @@
 """Writing a release aggregate (the release, its tracks, credits, deals, assets).
 
-The release and the tracks that already exist are ORM objects; the rows a write only
-adds (new tracks, credits, contributors, deals, assets, relink groups, outbox rows) are
-inserted with one executemany per table, which is far cheaper than the unit of work.
+A release and the tracks that already exist are loaded as ORM objects and changed in
+place; everything a write only adds (a new release, new artists, new tracks, credits,
+contributors, deals, assets, relink groups, outbox rows) is inserted with plain
+statements, one per table, which is far cheaper than the unit of work.
 """
 
 from __future__ import annotations

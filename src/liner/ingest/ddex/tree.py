@@ -66,8 +66,9 @@ def _by_name(element: Element) -> dict[str, list[Element]]:
         name = names.get(tag)
         if name is None:
             name = _local_name(tag) if isinstance(tag, str) else ""
-            if len(names) < _NAMES_LIMIT:
-                names[tag] = name
+            if len(names) >= _NAMES_LIMIT:
+                names.clear()  # a flood of odd tags must not leave it full for good
+            names[tag] = name
         group = groups.get(name)
         if group is None:
             groups[name] = [child]
