@@ -45,7 +45,7 @@ from liner.models import (
     RelinkGroup,
     Track,
 )
-from liner.models.base import insert_rows, table_of, utcnow
+from liner.models.base import insert_many, insert_rows, table_of, utcnow
 
 __all__ = ["ReleaseWriter", "WriteResult", "track_key"]
 
@@ -276,7 +276,7 @@ class ReleaseWriter:
         result.changed.extend(("artist", a.public_id, "upsert") for a in self._artists.changed)
         # Flush the ORM's changes (changed tracks, new artists' names) before the outbox.
         self._session.flush()
-        self._session.execute(insert(table_of(OutboxRow)), outbox)
+        insert_many(self._session, table_of(OutboxRow), outbox)
         result.status = "created" if created else "updated"
         return result
 
@@ -385,8 +385,7 @@ class ReleaseWriter:
 
     def _insert_queued(self) -> None:
         for entity, rows in self._queued.items():
-            if rows:
-                self._session.execute(insert(table_of(entity)), rows)
+            insert_many(self._session, table_of(entity), rows)
         self._queued.clear()
 
     def _relink_groups(self, isrcs: set[str]) -> dict[str, int]:

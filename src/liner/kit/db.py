@@ -33,7 +33,7 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def _json_text(value: Any) -> str:
+def json_text(value: Any) -> str:
     """JSON columns are written by orjson (several times faster than the standard
     library on the deal and provenance documents every write stores)."""
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
@@ -41,7 +41,7 @@ def _json_text(value: Any) -> str:
 
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     url = normalise_url(url)
-    json_codec: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
+    json_codec: dict[str, Any] = {"json_serializer": json_text, "json_deserializer": orjson.loads}
     if url.startswith("sqlite"):
         database = make_url(url).database
         if database and database != ":memory:":

@@ -25,7 +25,7 @@ from liner.ingest.records import ExternalId
 from liner.kit.db import lock_writes, read_only
 from liner.kit.ids import new_public_id
 from liner.models import Release, ReleaseExternalId
-from liner.models.base import table_of, utcnow
+from liner.models.base import insert_many, table_of, utcnow
 from liner.models.deliveries import Delivery, DeliveryBatch, DeliveryHead
 
 
@@ -344,7 +344,7 @@ class DeliveryRepository:
             head.delivery_id = delivery_id
             head.updated_at = now
         if new_heads:
-            session.execute(insert(table_of(DeliveryHead)), new_heads)
+            insert_many(session, table_of(DeliveryHead), new_heads)
 
     # batches
 

@@ -1,12 +1,13 @@
-"""``insert_rows``: new instances inserted as plain rows, as the unit of work would."""
+"""Plain inserts: ``insert_rows`` (new instances, as the unit of work would insert them)
+and ``insert_many`` (rows of one table in one statement)."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from liner.models import Artist, ArtistName
-from liner.models.base import insert_rows
+from liner.models import Artist, ArtistName, OutboxRow
+from liner.models.base import insert_many, insert_rows, table_of
 
 
 def _artist(number: int, **fields: object) -> Artist:
@@ -45,3 +46,33 @@ def test_unset_columns_and_none_where_a_default_exists_take_the_default(
         stored = session.scalars(select(Artist)).one()
     assert (stored.genres, stored.images, stored.revision, stored.content_hash) == ([], [], 1, "")
     assert stored.created_at is not None
+
+
+def test_many_rows_in_one_statement_keep_every_value(sessions: sessionmaker[Session]) -> None:
+    related: list[dict[str, list[str]]] = [
+        {},
+        {"artists": ["1", "2"], "isrcs": []},
+        {"upcs": ['ö \u2603 "quoted" \\ {braces}, [brackets]']},
+    ]
+    rows = [
+        {
+            "entity_type": "album",
+            "public_id": f"p{number:021d}",
+            "revision": 2**40 + number,
+            "operation": "upsert",
+            "aggregate_type": "album",
+            "aggregate_id": number,
+            "related": value,
+        }
+        for number, value in enumerate(related)
+    ]
+    with sessions() as session, session.begin():
+        insert_many(session, table_of(OutboxRow), rows)
+        insert_many(session, table_of(OutboxRow), [{**rows[0], "public_id": "single"}])
+        insert_many(session, table_of(OutboxRow), [])
+    with sessions() as session:
+        stored = session.scalars(select(OutboxRow).order_by(OutboxRow.id)).all()
+    assert [row.public_id for row in stored] == [*(r["public_id"] for r in rows), "single"]
+    assert [row.related for row in stored[:3]] == related
+    assert [row.revision for row in stored[:3]] == [r["revision"] for r in rows]
+    assert all(row.created_at is not None for row in stored)
