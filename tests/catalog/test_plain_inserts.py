@@ -7,7 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from liner.models import Artist, ArtistName, OutboxRow
-from liner.models.base import insert_many, insert_rows, table_of
+from liner.models.base import table_of
+from liner.models.inserts import insert_many, insert_rows
 
 
 def _artist(number: int, **fields: object) -> Artist:

@@ -19,7 +19,8 @@ from liner.models import (
     OutboxRow,
     Provenance,
 )
-from liner.models.base import insert_rows, utcnow
+from liner.models.base import utcnow
+from liner.models.inserts import insert_rows
 
 STRONG_NAMESPACES = ("isni", "ipi")
 _WITH_NAMES_AND_IDS = (selectinload(Artist.names), selectinload(Artist.external_ids))
@@ -267,13 +268,15 @@ class ArtistResolver:
         if not new:
             return
         insert_rows(self._session, new)
-        names = [name for artist in new for name in artist.names]
-        external_ids = [ext for artist in new for ext in artist.external_ids]
+        names: list[ArtistName] = []
+        external_ids: list[ArtistExternalId] = []
         for artist in new:
             for name in artist.names:
                 name.artist_id = artist.id
+                names.append(name)
             for ext in artist.external_ids:
                 ext.artist_id = artist.id
+                external_ids.append(ext)
         insert_rows(self._session, names)
         insert_rows(self._session, external_ids)
         for child in (*names, *external_ids):

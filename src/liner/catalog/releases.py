@@ -45,7 +45,8 @@ from liner.models import (
     RelinkGroup,
     Track,
 )
-from liner.models.base import insert_many, insert_rows, table_of, utcnow
+from liner.models.base import table_of, utcnow
+from liner.models.inserts import insert_many, insert_rows
 
 __all__ = ["ReleaseWriter", "WriteResult", "track_key"]
 

@@ -25,8 +25,9 @@ from liner.ingest.records import ExternalId
 from liner.kit.db import lock_writes, read_only
 from liner.kit.ids import new_public_id
 from liner.models import Release, ReleaseExternalId
-from liner.models.base import insert_many, table_of, utcnow
+from liner.models.base import table_of, utcnow
 from liner.models.deliveries import Delivery, DeliveryBatch, DeliveryHead
+from liner.models.inserts import insert_many
 
 
 @dataclass(frozen=True, slots=True)
