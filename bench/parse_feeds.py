@@ -8,12 +8,18 @@ the documents every parser read without raising (podcastparser refuses malformed
 legacy CJK encodings, RDF...); the largest real feeds are also shown one by one.
 Target: Liner at least 20 times faster than feedparser.
 
+It measures the Liner that the interpreter imports, and says which build that is: a
+wheel's parser is compiled with mypyc (see hatch_build.py), an editable install's runs
+from source. ``scripts/test-compiled`` leaves a wheel install in ``.venv-compiled``:
+
     python -m bench.parse_feeds [--corpus DIR] [--repeat N]
+    .venv-compiled/bin/python -m bench.parse_feeds
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.machinery
 import io
 import logging
 import sys
@@ -25,6 +31,7 @@ import feedparser
 import podcastparser
 
 from liner.ingest.rss import parse_feed
+from liner.ingest.rss import parser as feed_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "podcast"
@@ -50,6 +57,14 @@ PARSERS: dict[str, Parser] = {
     "feedparser": _feedparser,
     "podcastparser": _podcastparser,
 }
+
+
+def parser_build() -> str:
+    """Which build of Liner's feed parser this interpreter runs."""
+    origin = feed_parser.__file__ or ""
+    if origin.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)):
+        return "compiled (mypyc)"
+    return "pure Python (an editable install; a wheel compiles the parser)"
 
 
 def _time_one(parse: Parser, data: bytes, repeat: int) -> float | None:
@@ -82,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             times[name][doc] = _time_one(parse, data, args.repeat)
     common = [d for d in documents if all(times[n][d] is not None for n in PARSERS)]
     total_bytes = sum(len(documents[d]) for d in common)
+    print(f"Liner's parser: {parser_build()}")
     print(
         f"{len(documents)} documents, {sum(map(len, documents.values())) / 1e6:.1f} MB; "
         f"{len(common)} read by every parser ({total_bytes / 1e6:.1f} MB); best of {args.repeat}"
