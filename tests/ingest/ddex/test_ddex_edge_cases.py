@@ -392,6 +392,11 @@ def test_join_phrases_from_display_name() -> None:
     assert join_phrases([], "x") == []
     assert join_phrases(["Ödön", "Åsa"], "ÖDÖN & ÅSA") == [" & ", ""]
     assert join_phrases(["Bob", "Ann"], "BOB x Bob x ANN") == [" x Bob x ", ""]
+    # A name is not found inside a join phrase's word, and the last name ends the display.
+    assert join_phrases(["A", "A"], "A feat. A") == [" feat. ", ""]
+    assert join_phrases(["A", "x"], "A x x") == [" x ", ""]
+    assert join_phrases(["A", "B"], "A feat. B (B-side mix)") == [" feat. ", ""]
+    assert join_phrases(["山田太郎", "鈴木"], "山田太郎と鈴木") == ["と", ""]
 
 
 @given(

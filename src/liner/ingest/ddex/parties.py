@@ -4,7 +4,7 @@ display artists in order with the phrases that join them, and contributors with 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from liner.ingest.ddex.tree import (
     Element,
@@ -112,28 +112,78 @@ def _party_of(
     return party_record(element, problems)
 
 
+def _occurrences(
+    name: str, display_name: str, folded: str | None, position: int
+) -> Iterator[tuple[int, int]]:
+    """Where ``name`` occurs in ``display_name`` from ``position`` on, ignoring case."""
+    if folded is not None and name.isascii():
+        # ASCII text: lower-casing is the case-insensitive match, and keeps offsets.
+        needle = name.lower()
+        start = folded.find(needle, position)
+        while start >= 0:
+            yield start, start + len(name)
+            start = folded.find(needle, start + 1)
+        return
+    pattern = re.compile(re.escape(name), re.IGNORECASE)
+    found = pattern.search(display_name, position)
+    while found is not None:
+        yield found.span()
+        found = pattern.search(display_name, found.start() + 1)
+
+
+def _whole_word(display_name: str, start: int, end: int, position: int) -> bool:
+    """Whether the match is not part of a longer word (the ``a`` of ``feat.``); a match
+    right after the previous artist's name counts as whole."""
+    if start > position and display_name[start - 1].isalnum() and display_name[start].isalnum():
+        return False
+    return not (
+        end < len(display_name) and display_name[end].isalnum() and display_name[end - 1].isalnum()
+    )
+
+
+def _name_span(
+    name: str, display_name: str, folded: str | None, position: int, first: bool, last: bool
+) -> tuple[int, int] | None:
+    """Where the artist's name stands in the display name, from ``position`` on.
+
+    The first artist's name at the very start and the last one's at the very end win;
+    otherwise the first occurrence spelled as in the party list and standing as a whole
+    word, then one that differs in case only, then any (so ``A`` is not found in
+    ``feat.``, nor an artist ``X`` in the join phrase `` x ``)."""
+    best: tuple[int, int] | None = None
+    best_rank = 3
+    for span in _occurrences(name, display_name, folded, position):
+        start, end = span
+        if (first and start == 0) or (last and end == len(display_name)):
+            return span
+        rank = 2
+        if _whole_word(display_name, start, end, position):
+            rank = 0 if display_name[start:end] == name else 1
+        if rank < best_rank:
+            best, best_rank = span, rank
+            if rank == 0 and not last:
+                break
+    return best
+
+
 def join_phrases(names: Sequence[str], display_name: str | None) -> list[str]:
     """The phrases between artists, read from the sender's ``DisplayArtistName`` when it
     names every artist in order (``A feat. B`` gives ``[" feat. ", ""]``), otherwise
-    ``", "`` between artists and ``" & "`` before the last. The last phrase is empty."""
+    ``", "`` between artists and ``" & "`` before the last. The last phrase is empty.
+
+    Names are matched ignoring case; see :func:`_name_span` for which occurrence counts."""
     if not names:
         return []
     if display_name:
         spans: list[tuple[int, int]] = []
         position = 0
-        # ASCII text: lower-casing is the case-insensitive match, and keeps offsets.
         folded = display_name.lower() if display_name.isascii() else None
-        for name in names:
-            if folded is not None and name.isascii():
-                start = folded.find(name.lower(), position)
-                if start < 0:
-                    break
-                span = (start, start + len(name))
-            else:
-                found = re.compile(re.escape(name), re.IGNORECASE).search(display_name, position)
-                if found is None:
-                    break
-                span = found.span()
+        for index, name in enumerate(names):
+            span = _name_span(
+                name, display_name, folded, position, index == 0, index == len(names) - 1
+            )
+            if span is None:
+                break
             spans.append(span)
             position = span[1]
         if len(spans) == len(names):
