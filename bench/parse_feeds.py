@@ -64,7 +64,7 @@ def parser_build() -> str:
     origin = feed_parser.__file__ or ""
     if origin.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)):
         return "compiled (mypyc)"
-    return "pure Python (an editable install; a wheel compiles the parser)"
+    return "pure Python"
 
 
 def _time_one(parse: Parser, data: bytes, repeat: int) -> float | None:

@@ -135,3 +135,49 @@ def test_rss_without_channel_uses_the_root() -> None:
 def test_str_input_is_a_type_error() -> None:
     with pytest.raises(TypeError):
         parse_feed("<rss/>")  # type: ignore[arg-type]
+
+
+UNRESOLVED_ENTITIES = """<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"
+ xmlns:media="http://search.yahoo.com/mrss/"
+ xmlns:podcast="https://podcastindex.org/namespace/1.0">{e}<channel>{e}<title>T</title>
+<itunes:owner>{e}<itunes:name>Owner</itunes:name></itunes:owner>
+<image>{e}<url>https://img.example/show.jpg</url></image>
+<itunes:category text="Arts">{e}<itunes:category text="Books"/></itunes:category>
+<redirect>{e}<newLocation>https://feeds.example/moved.xml</newLocation></redirect>
+<item>{e}<title>E</title><guid>g</guid>
+<enclosure url="https://cdn.example/a.mp3" type="audio/mpeg" length="1"/>
+<media:group>{e}<media:content url="https://cdn.example/b.mp3" type="audio/mpeg"/></media:group>
+<podcast:alternateEnclosure type="audio/mpeg">{e}<podcast:source uri="https://cdn.example/c.mp3"/>
+</podcast:alternateEnclosure></item></channel></rss>"""
+
+
+def test_unresolved_entities_between_elements_are_skipped() -> None:
+    # ``&x;`` is not repaired (one letter reads as a reference), so the recovering parser
+    # keeps it as a node whose tag is not a string; every loop over children meets one.
+    clean = parse_feed(UNRESOLVED_ENTITIES.format(e="").encode())
+    parsed = parse_feed(UNRESOLVED_ENTITIES.format(e="&x;").encode())
+    assert clean.recovered is False
+    assert parsed.recovered is True
+    assert parsed.show == clean.show
+    assert parsed.show.categories == ("Arts/Books",)
+    assert parsed.show.owner_name == "Owner"
+    assert parsed.show.new_feed_url == "https://feeds.example/moved.xml"
+    assert [a.url for a in parsed.show.episodes[0].alternate_enclosures] == [
+        "https://cdn.example/b.mp3",
+        "https://cdn.example/c.mp3",
+    ]
+
+
+def test_unresolved_entities_in_an_atom_feed_are_skipped() -> None:
+    atom = (
+        '<feed xmlns="http://www.w3.org/2005/Atom">{e}<title>A</title>'
+        "<author>{e}<name>Writer</name></author><entry>{e}<id>urn:1</id><title>E</title>"
+        '<link rel="enclosure" href="https://cdn.example/a.mp3" type="audio/mpeg"/>'
+        "</entry></feed>"
+    )
+    clean = parse_feed(atom.format(e="").encode())
+    parsed = parse_feed(atom.format(e="&x;").encode())
+    assert parsed.recovered is True
+    assert parsed.show == clean.show
+    assert parsed.show.publisher == "Writer"
+    assert [e.guid for e in parsed.show.episodes] == ["urn:1"]

@@ -7,7 +7,7 @@ from lxml import etree
 from liner.ingest.records import Enclosure, Image, Person, Problem, Transcript
 from liner.ingest.rss import values
 from liner.ingest.rss.html import SanitizeMemo
-from liner.ingest.rss.names import resolve
+from liner.ingest.rss.names import children, resolve
 
 
 class Context:
@@ -57,7 +57,7 @@ def rss_image(element: etree._Element, ctx: Context) -> Image | None:
     found: str | None = None
     width: int | None = None
     height: int | None = None
-    for child in element:
+    for child in children(element):
         name = resolve(child.tag)
         if name == "url":
             found = ctx.url(values.text(child))
@@ -128,7 +128,7 @@ def alternate_enclosures(element: etree._Element, ctx: Context) -> list[Enclosur
     kind = values.clean(element.get("type"))
     size = values.length(element.get("length"))
     found: list[Enclosure] = []
-    for child in element:
+    for child in children(element):
         if resolve(child.tag) != "podcast:source":
             continue
         address = ctx.url(child.get("uri"))
@@ -143,7 +143,7 @@ def itunes_categories(element: etree._Element, prefix: str, into: list[str]) -> 
     label = (element.get("text") or "").strip()
     path = f"{prefix}/{label}" if prefix and label else (label or prefix)
     nested = False
-    for child in element:
+    for child in children(element):
         if resolve(child.tag) == "itunes:category":
             nested = True
             itunes_categories(child, path, into)

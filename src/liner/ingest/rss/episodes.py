@@ -24,7 +24,7 @@ from liner.ingest.rss.dates import parse_date
 from liner.ingest.rss.durations import parse_duration_ms
 from liner.ingest.rss.elements import Context
 from liner.ingest.rss.html import sanitize
-from liner.ingest.rss.names import TagTable, resolve
+from liner.ingest.rss.names import TagTable, children, resolve
 
 _EPISODE_TYPES = {member.value: member for member in EpisodeType}
 _MEDIA_PREFIXES = ("audio/", "video/")
@@ -165,7 +165,7 @@ def _media_thumbnail(el: etree._Element, f: ItemFields, ctx: Context) -> None:
 
 
 def _media_group(el: etree._Element, f: ItemFields, ctx: Context) -> None:
-    for child in el:
+    for child in children(el):
         reader = _MEDIA_GROUP.get(resolve(child.tag))
         if reader is not None:
             reader(child, f, ctx)
@@ -318,7 +318,7 @@ _BY_TAG = TagTable(READERS)
 def read_item(item: etree._Element, ctx: Context) -> ItemFields:
     fields = ItemFields()
     known = _BY_TAG.known
-    for child in item:
+    for child in children(item):
         tag = child.tag
         reader = known[tag] if tag in known else _BY_TAG.learn(tag)
         if reader is not None:

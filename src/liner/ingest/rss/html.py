@@ -416,14 +416,14 @@ def _clean_tree(body: etree._Element) -> None:
     unwrap: set[str] = set()
     links: list[etree._Element] = []
     blocks: list[etree._Element] = []
-    for element in body.iterdescendants():
+    for element in body.iterdescendants(etree.Element):
         tag = element.tag
         if tag in ALLOWED_TAGS:
             if tag == "a":
                 links.append(element)
             elif element.attrib:
                 element.attrib.clear()
-        elif isinstance(tag, str):
+        else:
             unwrap.add(tag)
             if tag in _BLOCK_TAGS:
                 blocks.append(element)

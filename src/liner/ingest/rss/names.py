@@ -8,8 +8,10 @@ Tags whose prefix was never declared (kept verbatim by the recovering parser, su
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Generic, TypeVar
+
+from lxml import etree
 
 T = TypeVar("T")
 
@@ -75,6 +77,16 @@ def _compute(tag: str) -> str:
         key, local = "", tag
     local = local.lower()
     return f"{key}:{local}" if key else local
+
+
+def children(parent: etree._Element) -> Iterator[etree._Element]:
+    """The child elements of ``parent``, without the other nodes a document can hold.
+
+    Comments and processing instructions are removed when parsing, but a recovered
+    document keeps an entity reference it could not resolve (``&x;`` between elements)
+    as a node whose tag is not a string.
+    """
+    return parent.iterchildren(etree.Element)
 
 
 def resolve(tag: Any) -> str:

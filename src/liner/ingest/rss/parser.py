@@ -19,7 +19,7 @@ from liner.ingest.rss.episodes import build_episode, read_item
 from liner.ingest.rss.errors import FeedError
 from liner.ingest.rss.html import sanitize
 from liner.ingest.rss.model import ParsedFeed
-from liner.ingest.rss.names import resolve
+from liner.ingest.rss.names import children, resolve
 from liner.ingest.rss.show import ITEM_NAMES, PUBLISHER_ORDER, ChannelFields, read_channel
 
 _SHOW_TYPES = {member.value: member for member in ShowType}
@@ -38,7 +38,7 @@ def _locate(root: etree._Element) -> tuple[str, etree._Element, list[etree._Elem
         return kind, root, [], "/" + ("feed" if kind == "atom" else "channel")
     channel: etree._Element | None = None
     outside: list[etree._Element] = []
-    for child in root:
+    for child in children(root):
         name = resolve(child.tag)
         if name == "channel" and channel is None:
             channel = child

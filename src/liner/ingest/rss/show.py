@@ -9,7 +9,7 @@ from lxml import etree
 from liner.ingest.records import Image, Person
 from liner.ingest.rss import elements, values
 from liner.ingest.rss.elements import Context
-from liner.ingest.rss.names import TagTable, resolve
+from liner.ingest.rss.names import TagTable, children, resolve
 
 ITEM_NAMES = frozenset({"item", "atom:entry"})
 
@@ -137,7 +137,7 @@ def _language(el: etree._Element, f: ChannelFields, ctx: Context) -> None:
 def _publisher(el: etree._Element, f: ChannelFields, ctx: Context) -> None:
     name = resolve(el.tag)
     if name == "atom:author":
-        for child in el:
+        for child in children(el):
             if resolve(child.tag) == "atom:name":
                 found = values.text(child)
                 break
@@ -150,7 +150,7 @@ def _publisher(el: etree._Element, f: ChannelFields, ctx: Context) -> None:
 
 
 def _owner(el: etree._Element, f: ChannelFields, ctx: Context) -> None:
-    for child in el:
+    for child in children(el):
         name = resolve(child.tag)
         if name == "itunes:name":
             f.owner_name = values.clean(values.text(child))
@@ -213,7 +213,7 @@ def _new_feed_url(el: etree._Element, f: ChannelFields, ctx: Context) -> None:
 
 def _redirect(el: etree._Element, f: ChannelFields, ctx: Context) -> None:
     """The old ``<redirect><newLocation>`` convention for moved feeds."""
-    for child in el:
+    for child in children(el):
         if resolve(child.tag) == "newlocation":
             f.redirect = ctx.url(values.text(child))
 
@@ -325,7 +325,7 @@ def read_channel(
     """Read the channel's own fields; its items are appended to ``items``."""
     fields = ChannelFields()
     known = _BY_TAG.known
-    for child in channel:
+    for child in children(channel):
         tag = child.tag
         reader = known[tag] if tag in known else _BY_TAG.learn(tag)
         if reader is None:
