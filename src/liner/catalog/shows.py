@@ -17,6 +17,7 @@ from liner.kit.errors import InputError
 from liner.kit.ids import new_public_id
 from liner.models import Episode, OutboxRow, Provenance, Show
 from liner.models.base import utcnow
+from liner.models.inserts import insert_rows
 
 _TRACKING_PREFIXES = re.compile(
     r"^(?:"
@@ -179,14 +180,18 @@ class ShowWriter:
         show_changed = created or show.content_hash != new_hash
         if show_changed:
             self._apply_show_fields(show, record, new_hash)
-        episode_changes = self._apply_episodes(show, record)
+        new_episodes: list[Episode] = []
+        episode_changes = self._apply_episodes(show, record, new_episodes)
         result = WriteResult("unchanged", "show", show.public_id)
         if not show_changed and not episode_changes:
             return result
         show.revision += 1
         show.updated_at = utcnow()
         show.provenance_id = self._provenance.id
+        # Changes to stored episodes first: one of them may give up the key that a new
+        # episode takes.
         self._session.flush()
+        insert_rows(self._session, new_episodes)
         outbox = [
             OutboxRow(
                 entity_type="show",
@@ -248,7 +253,12 @@ class ShowWriter:
             ],
         }
 
-    def _apply_episodes(self, show: Show, record: ShowRecord) -> list[tuple[Episode, str]]:
+    def _apply_episodes(
+        self, show: Show, record: ShowRecord, new_episodes: list[Episode]
+    ) -> list[tuple[Episode, str]]:
+        """Apply the feed's episodes to the stored ones; episodes seen for the first time
+        are appended to ``new_episodes``, for the caller to insert as plain rows (a first
+        sync brings hundreds, which the unit of work would add one by one)."""
         by_key = {e.episode_key: e for e in show.episodes}
         by_enclosure = {
             normalise_enclosure_url(e.enclosure_url): e for e in show.episodes if e.enclosure_url
@@ -276,8 +286,10 @@ class ShowWriter:
                 episode = None
             new_hash = episode_hash(episode_record)
             if episode is None:
-                episode = Episode(public_id=new_public_id(), episode_key=key, revision=0)
-                show.episodes.append(episode)
+                episode = Episode(
+                    public_id=new_public_id(), episode_key=key, revision=0, show_id=show.id
+                )
+                new_episodes.append(episode)
             matched.add(id(episode))
             if episode.content_hash == new_hash and episode.status == "active":
                 continue
