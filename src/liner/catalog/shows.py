@@ -192,6 +192,9 @@ class ShowWriter:
         # episode takes.
         self._session.flush()
         insert_rows(self._session, new_episodes)
+        if new_episodes:
+            # The loaded collection does not hold the rows just inserted.
+            self._session.expire(show, ["episodes"])
         outbox = [
             OutboxRow(
                 entity_type="show",
