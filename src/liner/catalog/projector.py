@@ -62,6 +62,7 @@ SEQ = "read_model_seq"
 BATCH = 500
 ALBUM_CHUNK = 100
 LOOKUP_CHUNK = 500
+SHOW_CHUNK = 50
 
 
 MEMBER_COLUMNS = (
@@ -160,8 +161,9 @@ class DocumentBuilder:
                 if release is not None:
                     self._album(release, work)
             save_boundaries(self._session, releases.values(), self._now)
-        for show_id in sorted(work.shows):
-            self._show(show_id)
+        show_ids = sorted(work.shows)
+        for start in range(0, len(show_ids), SHOW_CHUNK):
+            self._shows(show_ids[start : start + SHOW_CHUNK])
         Discographies(self._session, self._links, self._now, self._simplified).build(
             sorted(work.artists), self.documents
         )
@@ -329,10 +331,18 @@ class DocumentBuilder:
         for key, ids in found.items():
             self.documents[f"{prefix}:{key}"] = dumps({"k": "ids", "ids": ids}) if ids else None
 
-    def _show(self, show_id: int) -> None:
-        show = self._session.scalars(
-            select(Show).where(Show.id == show_id).options(selectinload(Show.episodes))
-        ).one()
+    def _shows(self, show_ids: list[int]) -> None:
+        """The documents of a chunk of shows, read in two queries (shows, episodes)."""
+        shows = self._session.scalars(
+            select(Show)
+            .where(Show.id.in_(show_ids))
+            .options(selectinload(Show.episodes))
+            .order_by(Show.id)
+        )
+        for show in shows:
+            self._show(show)
+
+    def _show(self, show: Show) -> None:
         if show.feed_url:
             self.documents[f"feed:{sha(show.feed_url)}"] = dumps(
                 {"k": "ids", "ids": [show.public_id]}
@@ -349,12 +359,14 @@ class DocumentBuilder:
         active = [e for e in show.episodes if e.status == "active"]
         active.sort(key=lambda e: (e.published_at or e.created_at, e.id), reverse=True)
         base = show_base(show, self._links, len(active), MARKETS)
-        episodes = [simplified_episode(e, self._links) for e in active]
+        simplified = {e.id: simplified_episode(e, self._links) for e in show.episodes}
+        items = [dumps(simplified[e.id]).decode() for e in active]
         self.documents[f"show:{show.public_id}"] = dumps(
-            {"k": "show", "p": prefix_of(base), "i": [dumps(e).decode() for e in episodes]}
+            {"k": "show", "p": prefix_of(base), "i": items}
         )
         for episode in show.episodes:
-            document = simplified_episode(episode, self._links)
+            # The show's items are serialised above; the episode document adds its show.
+            document = simplified[episode.id]
             document["show"] = base
             self.documents[f"episode:{episode.public_id}"] = dumps(
                 {"k": "episode", "b": dumps(document).decode()}
