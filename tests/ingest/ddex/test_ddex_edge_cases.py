@@ -397,6 +397,7 @@ def test_join_phrases_from_display_name() -> None:
     assert join_phrases(["A", "x"], "A x x") == [" x ", ""]
     assert join_phrases(["A", "B"], "A feat. B (B-side mix)") == [" feat. ", ""]
     assert join_phrases(["山田太郎", "鈴木"], "山田太郎と鈴木") == ["と", ""]
+    assert join_phrases(["A", "", "B"], "AB") == ["", "", ""]
 
 
 @given(

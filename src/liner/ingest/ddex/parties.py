@@ -133,7 +133,9 @@ def _occurrences(
 
 def _whole_word(display_name: str, start: int, end: int, position: int) -> bool:
     """Whether the match is not part of a longer word (the ``a`` of ``feat.``); a match
-    right after the previous artist's name counts as whole."""
+    right after the previous artist's name counts as whole, and so does an empty name."""
+    if start == end:
+        return True
     if start > position and display_name[start - 1].isalnum() and display_name[start].isalnum():
         return False
     return not (
